@@ -1,0 +1,53 @@
+"""A person's own settings: interface language, time zone, API tokens."""
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .forms import PreferencesForm, TokenForm
+from .models import ApiToken
+from .permissions import Perm, requires
+
+
+@requires(Perm.VIEW)
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            flash.success(request, _("Your preferences are saved."))
+            return redirect("preferences")
+        status = 400
+    else:
+        status = 200
+    return render(request, "accounts/preferences.html", {
+        "form": form, "token_form": TokenForm(),
+        "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
+        "new_key": request.session.pop("new_api_key", None),
+    }, status=status)
+
+
+@requires(Perm.VIEW)
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        _token, key = ApiToken.issue(request.user, form.cleaned_data["name"])
+        request.session["new_api_key"] = key  # shown once, on the next page
+    else:
+        flash.error(request, _("Give the token a name."))
+    return redirect("preferences")
+
+
+@requires(Perm.VIEW)
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    flash.success(request, _("Token revoked."))
+    return redirect("preferences")

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ComptoirConfig(AppConfig):
+    """The project itself: base templates, static files, product CLI commands."""
+
+    name = "comptoir"
+    verbose_name = "comptoir"

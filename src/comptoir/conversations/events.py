@@ -1,0 +1,25 @@
+"""Event kinds of the append-only log. Reports, SLA history and audit read these."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    CONVERSATION_CREATED = "conversation.created", _("Conversation opened")
+    MESSAGE_RECEIVED = "message.received", _("Customer wrote")
+    REPLY_SENT = "reply.sent", _("Reply sent")
+    NOTE_ADDED = "note.added", _("Note added")
+    STATUS_CHANGED = "status.changed", _("Status changed")
+    REOPENED = "conversation.reopened", _("Reopened by the customer")
+    PRIORITY_CHANGED = "priority.changed", _("Priority changed")
+    ASSIGNEE_CHANGED = "assignee.changed", _("Assignee changed")
+    TEAM_CHANGED = "team.changed", _("Team changed")
+    LANGUAGE_CHANGED = "language.changed", _("Language corrected")
+    TAG_ADDED = "tag.added", _("Tag added")
+    TAG_REMOVED = "tag.removed", _("Tag removed")
+    REACTION_ADDED = "reaction.added", _("Reaction added")
+    REACTION_REMOVED = "reaction.removed", _("Reaction removed")
+    PERSON_MERGED = "person.merged", _("People merged")
+    PERSON_UNMERGED = "person.unmerged", _("Merge undone")
+    IDENTITY_LINKED = "identity.linked", _("Identity linked")
+    RAW_FAILED = "raw.failed", _("Inbound processing failed")

@@ -1,0 +1,172 @@
+"""Read side of conversations: inbox views, filters, keyset pages, the conversation page."""
+
+import base64
+import binascii
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Conversation, Message, Reaction, Status
+
+PAGE_SIZE = 50
+COUNT_CAP = 9999  # counts stop here ("9999+"): an exact count of a million rows is slow
+
+
+@dataclass(frozen=True)
+class InboxView:
+    slug: str
+    label: str
+    statuses: tuple[str, ...]
+    mine: bool = False
+    unassigned: bool = False
+
+    def filter(self, qs: QuerySet, user) -> QuerySet:
+        qs = qs.filter(status__in=self.statuses)
+        if self.mine:
+            qs = qs.filter(assignee=user)
+        if self.unassigned:
+            qs = qs.filter(assignee__isnull=True)
+        return qs
+
+
+INBOX_VIEWS = {
+    view.slug: view
+    for view in (
+        InboxView("mine", _("Mine"), (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD),
+                  mine=True),
+        InboxView("unassigned", _("Unassigned"), (Status.NEW, Status.OPEN), unassigned=True),
+        InboxView("open", _("All open"), (Status.NEW, Status.OPEN)),
+        InboxView("pending", _("Pending"), (Status.PENDING, Status.ON_HOLD)),
+        InboxView("solved", _("Solved"), (Status.SOLVED, Status.CLOSED)),
+    )
+}
+
+FILTER_FIELDS = ("channel", "language", "plan", "tag", "team")
+
+
+def apply_filters(qs: QuerySet, filters: dict[str, str]) -> QuerySet:
+    """Filter by any of channel, language, plan, tag (name) and team (slug); blanks ignored."""
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("language"):
+        qs = qs.filter(language=filters["language"])
+    if filters.get("plan"):
+        qs = qs.filter(plan=filters["plan"])
+    if filters.get("team"):
+        qs = qs.filter(team__slug=filters["team"])
+    if filters.get("tag"):
+        qs = qs.filter(tags__name=filters["tag"])
+    return qs
+
+
+def encode_cursor(conversation: Conversation) -> str:
+    raw = f"{conversation.last_activity_at.isoformat()}|{conversation.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """The (last_activity_at, id) a page starts after; None for a bad cursor (first page)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, pk = raw.split("|")
+        moment = datetime.fromisoformat(when)
+        if moment.tzinfo is None:
+            return None
+        return moment, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def after_cursor(qs: QuerySet, cursor: str | None) -> QuerySet:
+    """Keyset condition for the ``-last_activity_at, -id`` order: no OFFSET, every page costs
+    the same."""
+    position = decode_cursor(cursor) if cursor else None
+    if position is None:
+        return qs
+    when, pk = position
+    return qs.filter(Q(last_activity_at__lt=when) | Q(last_activity_at=when, pk__lt=pk))
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def inbox_page(user, view: InboxView, filters: dict[str, str], cursor: str | None = None,
+               size: int = PAGE_SIZE) -> Page:
+    qs = apply_filters(view.filter(Conversation.objects.all(), user), filters)
+    qs = (
+        after_cursor(qs, cursor)
+        .select_related("person", "assignee", "team")
+        .prefetch_related("tags")
+        .order_by("-last_activity_at", "-pk")
+    )
+    items = list(qs[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    return Page(items, encode_cursor(items[-1]) if more and items else None)
+
+
+def view_counts(user, filters: dict[str, str]) -> dict[str, int]:
+    """Conversations per inbox view, capped at COUNT_CAP + 1 (shown as "9999+")."""
+    base = apply_filters(Conversation.objects.all(), filters)
+    return {
+        slug: view.filter(base, user).values("pk")[: COUNT_CAP + 1].count()
+        for slug, view in INBOX_VIEWS.items()
+    }
+
+
+@dataclass
+class ReactionSummary:
+    emoji: str
+    count: int
+    names: list[str]
+    mine: bool
+
+
+@dataclass
+class ConversationPage:
+    conversation: Conversation
+    messages: list[Message]
+    reactions: dict[int, list[ReactionSummary]] = field(default_factory=dict)
+    history: list[Conversation] = field(default_factory=list)
+    identities: list = field(default_factory=list)
+
+
+HISTORY_SIZE = 25
+
+
+def conversation_page(conversation: Conversation, user) -> ConversationPage:
+    """Everything the conversation page shows, in a fixed number of queries."""
+    messages = list(
+        conversation.messages.select_related("author", "person", "identity")
+        .prefetch_related(
+            "attachments",
+            Prefetch("reactions", queryset=Reaction.objects.select_related("user")),
+        )
+        .order_by("created_at", "pk")
+    )
+    reactions: dict[int, list[ReactionSummary]] = {}
+    for message in messages:
+        grouped: dict[str, list[Reaction]] = defaultdict(list)
+        for reaction in message.reactions.all():
+            grouped[reaction.emoji].append(reaction)
+        reactions[message.pk] = [
+            ReactionSummary(emoji, len(rs), [r.user.display_name for r in rs],
+                            any(r.user_id == user.pk for r in rs))
+            for emoji, rs in grouped.items()
+        ]
+    person = conversation.person
+    history = list(
+        person.conversations.exclude(pk=conversation.pk)
+        .select_related("assignee")
+        .order_by("-created_at")[:HISTORY_SIZE]
+    )
+    return ConversationPage(
+        conversation=conversation, messages=messages, reactions=reactions, history=history,
+        identities=list(person.identities.all()),
+    )

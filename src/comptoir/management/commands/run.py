@@ -1,0 +1,73 @@
+"""``comptoir run``: the embedded product in one command.
+
+Starts the ASGI server (uvicorn: web, API, websockets), a Celery worker (thread pool) and
+Celery beat on the configured broker (a SQLite file by default), and stops them together.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from comptoir.accounts.models import User
+
+
+class Command(BaseCommand):
+    help = "Run comptoir: web/ASGI server, a Celery worker and beat, until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--concurrency", type=int, default=4, help="worker threads")
+
+    def handle(self, *args, host, port, concurrency, **options):
+        python = sys.executable
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "comptoir.settings",
+               "COMPTOIR_VAR_DIR": str(settings.VAR_DIR)}
+        schedule = str(settings.VAR_DIR / "celerybeat-schedule")
+        commands = {
+            "web": [python, "-m", "uvicorn", "comptoir.asgi:application", "--host", host,
+                    "--port", str(port), "--log-level", "warning"],
+            "worker": [python, "-m", "celery", "-A", "comptoir", "worker", "--pool", "threads",
+                       "--concurrency", str(concurrency), "--loglevel", "WARNING"],
+            "beat": [python, "-m", "celery", "-A", "comptoir", "beat", "--loglevel", "WARNING",
+                     "--schedule", schedule],
+        }
+        processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"comptoir is running at {url}"))
+        self.stdout.write(f"  database: {settings.DATABASES['default']['NAME']}")
+        self.stdout.write(f"  broker:   {settings.CELERY_BROKER_URL}")
+        demo = User.objects.filter(username__in=["admin", "ada", "teo", "olga"]).exists()
+        if demo:
+            self.stdout.write("  demo logins (password 'comptoir'): admin (admin), lena (lead), "
+                              "ada (advocate), teo (teammate, engineer), olga (observer)")
+        self.stdout.write("Press Ctrl-C to stop.")
+        stopping = False
+
+        def stop(*_args):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        self.stderr.write(f"{name} exited with {process.returncode}; stopping.")
+                        stopping = True
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from comptoir.api.urls import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="inbox", permanent=False), name="home"),
+    path("", include("comptoir.conversations.urls")),
+    path("", include("comptoir.people.urls")),
+    path("", include("comptoir.accounts.urls")),
+    path("api/", api.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,38 @@
+import pytest
+from django.db import connection
+
+from comptoir.accounts.models import Role
+
+from .factories import make_conversation, make_user
+
+
+def pytest_collection_modifyitems(config, items):
+    # Decided at collection: settings are loaded by then and say which database runs.
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (COMPTOIR_DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def advocate(db):
+    return make_user(Role.ADVOCATE, language="en", time_zone="Europe/Paris")
+
+
+@pytest.fixture
+def advocate_client(client, advocate):
+    client.force_login(advocate)
+    return client
+
+
+@pytest.fixture
+def conversation(db):
+    return make_conversation()
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
