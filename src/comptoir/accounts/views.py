@@ -1,9 +1,11 @@
 """A person's own settings: interface language, time zone, API tokens."""
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -51,3 +53,18 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token.save(update_fields=["revoked_at"])
     flash.success(request, _("Token revoked."))
     return redirect("preferences")
+
+
+@requires(Perm.VIEW)
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Save the interface language on the user, so every device and email uses it."""
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)

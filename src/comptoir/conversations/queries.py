@@ -132,7 +132,6 @@ class ReactionSummary:
 class ConversationPage:
     conversation: Conversation
     messages: list[Message]
-    reactions: dict[int, list[ReactionSummary]] = field(default_factory=dict)
     history: list[Conversation] = field(default_factory=list)
     identities: list = field(default_factory=list)
 
@@ -140,8 +139,21 @@ class ConversationPage:
 HISTORY_SIZE = 25
 
 
+def summarise_reactions(reactions, user) -> list[ReactionSummary]:
+    """Group a message's reactions (``user`` selected) by emoji, in first-use order."""
+    grouped: dict[str, list[Reaction]] = defaultdict(list)
+    for reaction in reactions:
+        grouped[reaction.emoji].append(reaction)
+    return [
+        ReactionSummary(emoji, len(rs), [r.user.display_name for r in rs],
+                        any(r.user_id == user.pk for r in rs))
+        for emoji, rs in grouped.items()
+    ]
+
+
 def conversation_page(conversation: Conversation, user) -> ConversationPage:
-    """Everything the conversation page shows, in a fixed number of queries."""
+    """Everything the conversation page shows, in a fixed number of queries. Each message
+    gets ``reaction_summary``: its reactions grouped by emoji, with who reacted."""
     messages = list(
         conversation.messages.select_related("author", "person", "identity")
         .prefetch_related(
@@ -150,16 +162,8 @@ def conversation_page(conversation: Conversation, user) -> ConversationPage:
         )
         .order_by("created_at", "pk")
     )
-    reactions: dict[int, list[ReactionSummary]] = {}
     for message in messages:
-        grouped: dict[str, list[Reaction]] = defaultdict(list)
-        for reaction in message.reactions.all():
-            grouped[reaction.emoji].append(reaction)
-        reactions[message.pk] = [
-            ReactionSummary(emoji, len(rs), [r.user.display_name for r in rs],
-                            any(r.user_id == user.pk for r in rs))
-            for emoji, rs in grouped.items()
-        ]
+        message.reaction_summary = summarise_reactions(message.reactions.all(), user)
     person = conversation.person
     history = list(
         person.conversations.exclude(pk=conversation.pk)
@@ -167,6 +171,6 @@ def conversation_page(conversation: Conversation, user) -> ConversationPage:
         .order_by("-created_at")[:HISTORY_SIZE]
     )
     return ConversationPage(
-        conversation=conversation, messages=messages, reactions=reactions, history=history,
+        conversation=conversation, messages=messages, history=history,
         identities=list(person.identities.all()),
     )

@@ -121,7 +121,10 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
             for error in errors:
                 flash.error(request, error)
         return redirect(conversation_url(pk))
-    services.update(conversation, request.user, **form.changed_values())
+    try:
+        services.update(conversation, request.user, **form.changed_values())
+    except services.ConversationError as exc:
+        flash.error(request, str(exc))
     if request.POST.get("next") == "inbox":
         return redirect("inbox")
     return redirect(conversation_url(pk))
@@ -161,9 +164,10 @@ def react(request: HttpRequest, message_id: int) -> HttpResponse:
     except services.ConversationError as exc:
         return HttpResponse(str(exc), status=400)
     if is_htmx(request):
-        page = queries.conversation_page(message.conversation, request.user)
+        reactions = message.reactions.select_related("user").order_by("created_at", "pk")
         return render(request, "conversations/_reactions.html", {
-            "message": message, "reactions": page.reactions.get(message.pk, []),
+            "message": message,
+            "reactions": queries.summarise_reactions(reactions, request.user),
             "quick_reactions": QUICK_REACTIONS, "can_react": True,
         })
     return redirect(conversation_url(message.conversation_id) + f"#m{message.pk}")

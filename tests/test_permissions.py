@@ -1,0 +1,154 @@
+"""Walk every URL of the product with every role.
+
+A new view must be added to ROUTES with the permission it needs, or this test fails: no view
+ships without a permission check. The API is walked in tests/api/test_permissions_walk.py.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from comptoir.accounts.models import ApiToken, Role
+from comptoir.accounts.permissions import ROLE_PERMS, Perm
+from comptoir.conversations import services
+from comptoir.conversations.inbound import InboundAttachment
+from comptoir.conversations.models import Macro, RawInbound
+from comptoir.people import services as people
+
+from .factories import make_message, make_user
+
+# url name -> (method, permission, POST data builder or None)
+ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
+    "home": ("GET", None, None),
+    "inbox": ("GET", Perm.VIEW, None),
+    "inbox_counts": ("GET", Perm.VIEW, None),
+    "conversation": ("GET", Perm.VIEW, None),
+    "compose": ("POST", Perm.REPLY, {"kind": "reply", "text": "hello"}),
+    "conversation_update": ("POST", Perm.UPDATE, {"priority": "3"}),
+    "conversation_add_tags": ("POST", Perm.UPDATE, {"tags": "walked"}),
+    "conversation_remove_tag": ("POST", Perm.UPDATE, {}),
+    "macro_text": ("GET", Perm.REPLY, None),
+    "react": ("POST", Perm.REACT, {"emoji": "👀"}),
+    "attachment": ("GET", Perm.VIEW, None),
+    "raw_list": ("GET", Perm.VIEW_RAW, None),
+    "raw_detail": ("GET", Perm.VIEW_RAW, None),
+    "raw_replay": ("POST", Perm.VIEW_RAW, {}),
+    "people": ("GET", Perm.VIEW, None),
+    "person": ("GET", Perm.VIEW, None),
+    "person_edit": ("POST", Perm.EDIT_PEOPLE, {"name": "Renamed", "plan": "paid"}),
+    "person_merge": ("POST", Perm.MERGE_PEOPLE, {}),
+    "merge_undo": ("POST", Perm.MERGE_PEOPLE, {}),
+    "preferences": ("GET", Perm.VIEW, None),
+    "language_switch": ("POST", Perm.VIEW, {"language": "en"}),
+    "token_create": ("POST", Perm.VIEW, {"name": "walk"}),
+    "token_revoke": ("POST", Perm.VIEW, {}),
+}
+# Mounted third-party URL trees with their own checks: allauth (login pages are public),
+# Django's admin (is_staff), set_language (public by design), and the API (walked apart).
+OTHER_TREES = ("accounts/", "admin/", "i18n/", "api/")
+
+
+def product_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if route.startswith(OTHER_TREES):
+                continue
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_product_url_is_in_the_walk():
+    assert product_url_names() == set(ROUTES)
+
+
+def build_world(user):
+    """Fresh objects for one request, so a destructive call never spoils the next one."""
+    message = make_message(attachments=(InboundAttachment("a.txt", "text/plain", b"x"),))
+    conversation = message.conversation
+    services.add_tags(conversation, None, ["gone"])
+    other = make_message().person
+    merge = people.merge_people(make_message().person, other)
+    raw = services.store_raw("api", b"{}", {"channel": "api"})
+    macro, _ = Macro.objects.get_or_create(name="walk", language="en", defaults={"body": "hi"})
+    token, _key = ApiToken.issue(user, "mine")
+    args = {
+        "conversation": [conversation.pk], "compose": [conversation.pk],
+        "conversation_update": [conversation.pk], "conversation_add_tags": [conversation.pk],
+        "conversation_remove_tag": [conversation.pk, "gone"],
+        "macro_text": [conversation.pk, macro.pk], "react": [message.pk],
+        "attachment": [message.attachments.get().pk], "raw_detail": [raw.pk],
+        "raw_replay": [raw.pk], "person": [message.person_id],
+        "person_edit": [message.person_id], "person_merge": [message.person_id],
+        "merge_undo": [merge.pk], "token_revoke": [token.pk],
+    }
+    extra = {"person_merge": {"target": other.pk}}
+    return args, extra
+
+
+ROLES = [r.value for r in Role]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_walk_every_url_with_every_role(role, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    failures = []
+    for name, (method, perm, data) in ROUTES.items():
+        client = Client()
+        user = make_user(role if role != "anonymous" else Role.ADVOCATE)
+        if role != "anonymous":
+            client.force_login(user)
+        args, extra = build_world(user)
+        url = reverse(name, args=args.get(name, []))
+        payload = {**(data or {}), **extra.get(name, {})}
+        response = client.post(url, payload) if method == "POST" else client.get(url)
+        status = response.status_code
+        if role == "anonymous" and perm is None:
+            ok = status == 302
+            expected = "302"
+        elif role == "anonymous":
+            ok = status == 302 and "/accounts/login/" in response["Location"]
+            expected = "302 to login"
+        elif perm is None or perm in ROLE_PERMS[role]:
+            ok = status in (200, 302)
+            expected = "200/302"
+        else:
+            ok = status == 403
+            expected = "403"
+        if not ok:
+            failures.append(f"{method} {url} as {role}: {status}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_post_without_csrf_token_is_refused():
+    client = Client(enforce_csrf_checks=True)
+    user = make_user(Role.ADMIN)
+    client.force_login(user)
+    conversation = make_message().conversation
+    response = client.post(reverse("compose", args=[conversation.pk]),
+                           {"kind": "reply", "text": "forged"})
+    assert response.status_code == 403
+    assert conversation.messages.count() == 1
+
+
+@pytest.mark.django_db
+def test_raw_replay_really_replays(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    lead = make_user(Role.LEAD)
+    client = Client()
+    client.force_login(lead)
+    raw = services.store_raw("api", b'{"from": {"value": "x@example.com"}, "text": "hi"}',
+                             {"channel": "api"})
+    client.post(reverse("raw_replay", args=[raw.pk]))
+    raw.refresh_from_db()
+    assert raw.status == "processed" and raw.message is not None
+    assert RawInbound.objects.count() == 1
