@@ -22,7 +22,7 @@ from comptoir.conversations.models import (
 )
 from comptoir.people.models import IdentityKind, Person
 
-from ..factories import make_conversation, make_inbound, make_message, make_user
+from ..factories import make_conversation, make_message, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,8 @@ def test_duplicate_delivery_is_stored_once_but_different_text_is_kept():
 
 def test_hostile_html_is_sanitised():
     message = make_message(html='<p onclick="steal()">Hi<script>alert(1)</script>'
-                                '<img src="https://tracker.example/p.gif"><a href="javascript:x">x</a></p>')
+                                '<img src="https://tracker.example/p.gif">'
+                                '<a href="javascript:x">x</a></p>')
     assert "script" not in message.body_html
     assert "onclick" not in message.body_html
     assert "tracker.example" not in message.body_html

@@ -103,7 +103,8 @@ class Conversation(models.Model):
         verbose_name_plural = _("conversations")
         indexes = [
             # one index per inbox view: filter columns, then the keyset order
-            models.Index(fields=["status", "-last_activity_at", "-id"], name="conv_status_activity"),
+            models.Index(fields=["status", "-last_activity_at", "-id"],
+                         name="conv_status_activity"),
             models.Index(fields=["assignee", "status", "-last_activity_at", "-id"],
                          name="conv_assignee_activity"),
             models.Index(fields=["-last_activity_at", "-id"], name="conv_activity"),

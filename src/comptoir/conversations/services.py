@@ -285,9 +285,9 @@ def update(
         raise ConversationError(_("Unknown status."))
     if "priority" in requested and requested["priority"] not in Priority.values:
         raise ConversationError(_("Unknown priority."))
-    if "assignee" in requested and requested["assignee"] is not None:
-        if not requested["assignee"].is_active:
-            raise ConversationError(_("This person cannot be assigned."))
+    new_assignee = requested.get("assignee")
+    if new_assignee is not None and not new_assignee.is_active:
+        raise ConversationError(_("This person cannot be assigned."))
     changes: list[Change] = []
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)

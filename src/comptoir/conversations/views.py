@@ -18,6 +18,7 @@ from .inbound import InboundAttachment
 from .models import Attachment, Macro, MessageKind, RawInbound, RawStatus
 from .tasks import process_inbound
 
+
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 

@@ -32,12 +32,15 @@ class Command(BaseCommand):
         commands = {
             "web": [python, "-m", "uvicorn", "comptoir.asgi:application", "--host", host,
                     "--port", str(port), "--log-level", "warning"],
-            "worker": [python, "-m", "celery", "-A", "comptoir", "worker", "--pool", "threads",
+            "worker": [python, "-m", "celery", "-A", "comptoir", "--quiet", "worker",
+                       "--pool", "threads",
                        "--concurrency", str(concurrency), "--loglevel", "WARNING"],
-            "beat": [python, "-m", "celery", "-A", "comptoir", "beat", "--loglevel", "WARNING",
+            "beat": [python, "-m", "celery", "-A", "comptoir", "--quiet", "beat",
+                     "--loglevel", "WARNING",
                      "--schedule", schedule],
         }
-        processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+        processes = {name: subprocess.Popen(cmd, env=env)  # noqa: S603 - fixed argv
+                     for name, cmd in commands.items()}
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"comptoir is running at {url}"))
         self.stdout.write(f"  database: {settings.DATABASES['default']['NAME']}")

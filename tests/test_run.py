@@ -1,0 +1,76 @@
+"""`comptoir run`, the embedded product, for real: web server, Celery worker and beat on the
+SQLite broker, started as processes the way `make demo` starts them."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def comptoir(env, *args, timeout=120) -> str:
+    result = subprocess.run([str(BIN / "comptoir"), *args], env=env, capture_output=True,
+                            text=True, timeout=timeout, check=True, cwd=env["COMPTOIR_VAR_DIR"])
+    return result.stdout
+
+
+def test_run_serves_pages_and_the_worker_processes_intake(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    env |= {"COMPTOIR_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "comptoir.settings"}
+    comptoir(env, "migrate", "--no-input", "-v", "0")
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "comptoir"), "run", "--port", str(port)], env=env,
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as r:
+                    assert r.status == 200
+                    assert "comptoir" in r.read().decode()
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        static = f"http://127.0.0.1:{port}/static/vendor/htmx-2.0.11.min.js"
+        with urllib.request.urlopen(static) as r:
+            assert r.status == 200
+
+        script = (
+            "import json, time\n"
+            "from comptoir.conversations import services\n"
+            "from comptoir.conversations.tasks import process_inbound\n"
+            "raw = services.store_raw('api', json.dumps({'from': {'value': 'w@example.com'},"
+            " 'text': 'through the worker'}).encode(), {'channel': 'api'})\n"
+            "process_inbound.delay(raw.pk)\n"
+            "for _ in range(300):\n"
+            "    raw.refresh_from_db()\n"
+            "    if raw.status != 'received': break\n"
+            "    time.sleep(0.1)\n"
+            "print(json.dumps({'status': raw.status, 'text': raw.message.body_text"
+            " if raw.message else None}))\n"
+        )
+        out = comptoir(env, "shell", "-c", script).strip().splitlines()[-1]
+        assert json.loads(out) == {"status": "processed", "text": "through the worker"}
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert f"comptoir is running at http://127.0.0.1:{port}/" in output
+    assert server.returncode == 0
