@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "comptoir.people",
     "comptoir.conversations",
     "comptoir.api",
+    "ninja",  # serves the API docs page's assets locally (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

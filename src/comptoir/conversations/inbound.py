@@ -43,6 +43,8 @@ class NormaliseError(ValueError):
     """The raw payload cannot become a message; kept raw with this error."""
 
 
+MAX_IDENTITY_LENGTH = 320  # RFC 5321's longest address; handles are far shorter
+
 Normaliser = Callable[[bytes, dict], Inbound]
 NORMALISERS: dict[str, Normaliser] = {}
 
@@ -73,17 +75,20 @@ def normalise_json(payload: bytes, meta: dict) -> Inbound:
         kind = sender.get("kind", IdentityKind.EMAIL)
         if kind not in IdentityKind.values:
             raise NormaliseError(f"Unknown identity kind {kind!r}.")
+        value = str(sender["value"]).strip()
+        if not value or len(value) > MAX_IDENTITY_LENGTH:
+            raise NormaliseError("The sender's address or handle is empty or too long.")
         return Inbound(
             channel=meta.get("channel", "api"),
             identity_kind=kind,
-            identity_value=str(sender["value"]),
-            network=str(sender.get("network", "")),
+            identity_value=value,
+            network=str(sender.get("network", ""))[:32],
             sender_name=str(sender.get("name", "")),
             subject=str(data.get("subject", "")),
             text=str(data.get("text", "")),
             html=str(data.get("html", "")),
             external_id=str(data.get("external_id", "")),
-            language=str(data.get("language", "")),
+            language=str(data.get("language", ""))[:8],
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         if isinstance(exc, NormaliseError):

@@ -4,6 +4,7 @@ merge two people and undo it. Every change writes its ``Event`` in the same tran
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
 from comptoir.conversations.events import EventKind
@@ -73,7 +74,7 @@ def link_identity(
     another person, that person is merged into ``person``: the proof shows they are one.
     """
     if proof not in Proof.values or proof == Proof.NONE:
-        raise IdentityError("An identity joins a person only with proof.")
+        raise IdentityError(_("An identity joins a person only with proof."))
     normalised = normalise(kind, value)
     with transaction.atomic():
         identity = Identity.objects.select_for_update().filter(
@@ -107,7 +108,7 @@ def confirm_email_verification(token: str) -> Identity:
     try:
         data = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=VERIFY_EMAIL_MAX_AGE)
     except signing.BadSignature as exc:  # includes SignatureExpired
-        raise IdentityError("This verification link is invalid or has expired.") from exc
+        raise IdentityError(_("This verification link is invalid or has expired.")) from exc
     person = Person.objects.get(pk=data["p"])
     return link_identity(person, IdentityKind.EMAIL, data["e"], proof=Proof.EMAIL_LINK)
 
@@ -116,14 +117,14 @@ def merge_people(source: Person, target: Person, *, actor: User | None = None) -
     """Move ``source``'s identities and conversations to ``target``; ``source`` is kept,
     marked merged, so ``undo_merge`` can put everything back."""
     if source.pk == target.pk:
-        raise MergeError("A person cannot be merged into themselves.")
+        raise MergeError(_("A person cannot be merged into themselves."))
     with transaction.atomic():
         source, target = (
             Person.objects.select_for_update().get(pk=source.pk),
             Person.objects.select_for_update().get(pk=target.pk),
         )
         if source.merged_into_id or target.merged_into_id:
-            raise MergeError("One of these people was already merged.")
+            raise MergeError(_("One of these people was already merged."))
         identity_ids = list(source.identities.values_list("pk", flat=True))
         conversation_ids = list(source.conversations.values_list("pk", flat=True))
         source.identities.update(person=target)
@@ -153,7 +154,7 @@ def undo_merge(merge: PersonMerge, *, actor: User | None = None) -> Person:
     with transaction.atomic():
         merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at:
-            raise MergeError("This merge was already undone.")
+            raise MergeError(_("This merge was already undone."))
         source = merge.source
         Identity.objects.filter(pk__in=merge.identity_ids).update(person=source)
         Conversation.objects.filter(pk__in=merge.conversation_ids).update(person=source)
