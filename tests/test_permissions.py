@@ -37,6 +37,7 @@ ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
     "person": ("GET", Perm.VIEW, None),
     "person_edit": ("POST", Perm.EDIT_PEOPLE, {"name": "Renamed", "plan": "paid"}),
     "person_merge": ("POST", Perm.MERGE_PEOPLE, {}),
+    "person_identity_add": ("POST", Perm.MERGE_PEOPLE, {"kind": "email", "value": "z@example.com"}),
     "merge_undo": ("POST", Perm.MERGE_PEOPLE, {}),
     "preferences": ("GET", Perm.VIEW, None),
     "language_switch": ("POST", Perm.VIEW, {"language": "en"}),
@@ -87,6 +88,7 @@ def build_world(user):
         "attachment": [message.attachments.get().pk], "raw_detail": [raw.pk],
         "raw_replay": [raw.pk], "person": [message.person_id],
         "person_edit": [message.person_id], "person_merge": [message.person_id],
+        "person_identity_add": [message.person_id],
         "merge_undo": [merge.pk], "token_revoke": [token.pk],
     }
     extra = {"person_merge": {"target": other.pk}}

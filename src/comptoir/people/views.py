@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.accounts.permissions import Perm, has_perm, requires
 
 from . import services
-from .forms import MergeForm, PersonForm
-from .models import Person, PersonMerge
+from .forms import IdentityForm, MergeForm, PersonForm
+from .models import Person, PersonMerge, Proof
 
 PAGE_SIZE = 50
 
@@ -51,6 +51,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "merges": PersonMerge.objects.filter(Q(source=person) | Q(target=person))
         .select_related("source", "target", "actor"),
         "merge_form": MergeForm(),
+        "identity_form": IdentityForm(),
         "form": PersonForm(instance=person),
         "can_merge": has_perm(request.user, Perm.MERGE_PEOPLE),
         "can_edit": has_perm(request.user, Perm.EDIT_PEOPLE),
@@ -101,3 +102,24 @@ def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("person", pk=merge.target_id)
     flash.success(request, _("Merge undone."))
     return redirect("person", pk=source.pk)
+
+
+@requires(Perm.MERGE_PEOPLE)
+@require_POST
+def identity_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link an identity the agent has checked (proof: the agent). If another person holds
+    it, that person is merged into this one (undoable)."""
+    person = get_object_or_404(Person.objects.active(), pk=pk)
+    form = IdentityForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, _("Give the kind and the address or handle."))
+        return redirect("person", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.link_identity(person, data["kind"], data["value"], network=data["network"],
+                               proof=Proof.AGENT, actor=request.user)
+    except (services.IdentityError, services.MergeError) as exc:
+        flash.error(request, str(exc))
+    else:
+        flash.success(request, _("Identity linked."))
+    return redirect("person", pk=pk)
