@@ -29,11 +29,13 @@ demo: install
 	$(BIN)/comptoir demo
 	$(BIN)/comptoir run --host $(HOST) --port $(PORT)
 
-# Debian's chromium for the browser tests (Playwright never downloads a browser here).
+# Debian's chromium for the browser tests (Playwright never downloads a browser here), and
+# CJK fonts so the Japanese screenshots show text, not boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=ja 2>/dev/null | grep -q .; then \
+	  echo "Installing Debian's chromium and CJK fonts for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; fi
 
 services:
 	@if [ -x ../shared/scripts/services-up ]; then ../shared/scripts/services-up; fi

@@ -5,7 +5,7 @@ from .models import TIME_ZONE_CHOICES, User
 
 
 class PreferencesForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     class Meta:
         model = User

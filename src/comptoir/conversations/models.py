@@ -283,7 +283,7 @@ class RawInbound(models.Model):
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     payload = models.BinaryField(_("payload"))
-    meta = models.JSONField(default=dict, blank=True, help_text=_("Envelope: mailbox, peer..."))
+    meta = models.JSONField(default=dict, blank=True, help_text=_("Envelope: mailbox, peer…"))
     sha256 = models.CharField(max_length=64, db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=RawStatus.choices,
                               default=RawStatus.RECEIVED)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Conversation, Message, Reaction, Status
 
@@ -35,12 +35,12 @@ class InboxView:
 INBOX_VIEWS = {
     view.slug: view
     for view in (
-        InboxView("mine", _("Mine"), (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD),
+        InboxView("mine", pgettext_lazy("inbox view", "Mine"), (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD),
                   mine=True),
-        InboxView("unassigned", _("Unassigned"), (Status.NEW, Status.OPEN), unassigned=True),
-        InboxView("open", _("All open"), (Status.NEW, Status.OPEN)),
-        InboxView("pending", _("Pending"), (Status.PENDING, Status.ON_HOLD)),
-        InboxView("solved", _("Solved"), (Status.SOLVED, Status.CLOSED)),
+        InboxView("unassigned", pgettext_lazy("inbox view", "Unassigned"), (Status.NEW, Status.OPEN), unassigned=True),
+        InboxView("open", pgettext_lazy("inbox view", "All open"), (Status.NEW, Status.OPEN)),
+        InboxView("pending", pgettext_lazy("inbox view", "Pending"), (Status.PENDING, Status.ON_HOLD)),
+        InboxView("solved", pgettext_lazy("inbox view", "Solved"), (Status.SOLVED, Status.CLOSED)),
     )
 }
 

@@ -7,7 +7,7 @@ from .models import IdentityKind, Person
 
 
 class PersonForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=[("", "—"), *TIME_ZONE_CHOICES],
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[("", "—"), *TIME_ZONE_CHOICES],
                                   required=False)
 
     class Meta:
@@ -27,5 +27,5 @@ class IdentityForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=IdentityKind.choices)
     network = forms.CharField(label=_("Network"), max_length=32, required=False,
-                              help_text=_("For a social handle: twitter, mastodon..."))
+                              help_text=_("For a social handle: twitter, mastodon…"))
     value = forms.CharField(label=_("Address or handle"), max_length=320)

@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web form'), ('chat', 'Chat'), ('social', 'Social'), ('forum', 'Forum'), ('api', 'API')], max_length=16, verbose_name='channel')),
                 ('payload', models.BinaryField(verbose_name='payload')),
-                ('meta', models.JSONField(blank=True, default=dict, help_text='Envelope: mailbox, peer...')),
+                ('meta', models.JSONField(blank=True, default=dict, help_text='Envelope: mailbox, peer…')),
                 ('sha256', models.CharField(db_index=True, max_length=64)),
                 ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('failed', 'Failed')], default='received', max_length=16, verbose_name='status')),
                 ('error', models.TextField(blank=True, verbose_name='error')),
