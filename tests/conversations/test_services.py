@@ -278,3 +278,14 @@ def test_identity_kind_social_handle_normalised():
     b = make_message(identity_kind=IdentityKind.SOCIAL, network="mastodon", identity_value="zoe")
     c = make_message(identity_kind=IdentityKind.SOCIAL, network="twitter", identity_value="zoe")
     assert a.person_id == b.person_id != c.person_id
+
+
+def test_idempotency_key_of_another_conversation_is_refused():
+    agent = make_user()
+    first, second = make_conversation(), make_conversation()
+    services.reply(first, agent, "One", idempotency_key="shared")
+    with pytest.raises(services.IdempotencyConflict):
+        services.reply(second, agent, "Two", idempotency_key="shared")
+    with pytest.raises(services.IdempotencyConflict):
+        services.add_note(first, agent, "Note", idempotency_key="shared")
+    assert second.messages.count() == 1

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from comptoir.conversations.services import ConversationError
+from comptoir.conversations.services import ConversationError, IdempotencyConflict
 from comptoir.people.services import IdentityError, MergeError
 
 from . import conversations, inbound, messages, organisations, people, tags
@@ -65,3 +65,8 @@ def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 for _error in (ConversationError, MergeError, IdentityError):
     api.add_exception_handler(_error, refused)
+
+
+@api.exception_handler(IdempotencyConflict)
+def conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)

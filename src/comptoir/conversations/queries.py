@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import pgettext_lazy
 
-from .models import Conversation, Message, Reaction, Status
+from .models import ACTIVE_STATUSES, Conversation, Message, Reaction, Status
 
 PAGE_SIZE = 50
 COUNT_CAP = 9999  # counts stop here ("9999+"): an exact count of a million rows is slow
@@ -35,12 +35,15 @@ class InboxView:
 INBOX_VIEWS = {
     view.slug: view
     for view in (
-        InboxView("mine", pgettext_lazy("inbox view", "Mine"), (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD),
+        InboxView("mine", pgettext_lazy("inbox view", "Mine"), ACTIVE_STATUSES,
                   mine=True),
-        InboxView("unassigned", pgettext_lazy("inbox view", "Unassigned"), (Status.NEW, Status.OPEN), unassigned=True),
+        InboxView("unassigned", pgettext_lazy("inbox view", "Unassigned"),
+                  (Status.NEW, Status.OPEN), unassigned=True),
         InboxView("open", pgettext_lazy("inbox view", "All open"), (Status.NEW, Status.OPEN)),
-        InboxView("pending", pgettext_lazy("inbox view", "Pending"), (Status.PENDING, Status.ON_HOLD)),
-        InboxView("solved", pgettext_lazy("inbox view", "Solved"), (Status.SOLVED, Status.CLOSED)),
+        InboxView("pending", pgettext_lazy("inbox view", "Pending"),
+                  (Status.PENDING, Status.ON_HOLD)),
+        InboxView("solved", pgettext_lazy("inbox view", "Solved"),
+                  (Status.SOLVED, Status.CLOSED)),
     )
 }
 

@@ -44,6 +44,10 @@ class ConversationError(ValueError):
     """A change that cannot be made; the message is shown to the user as is."""
 
 
+class IdempotencyConflict(ConversationError):
+    """An idempotency key that already names a different message."""
+
+
 # --- intake ---------------------------------------------------------------------------------
 
 
@@ -224,7 +228,7 @@ def _post(conversation, author, kind, text, html, idempotency_key, status, attac
     if idempotency_key:
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing
+            return _same_post(existing, conversation, kind)
     try:
         with transaction.atomic():
             conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -251,9 +255,15 @@ def _post(conversation, author, kind, text, html, idempotency_key, status, attac
         # the same idempotency key won a race in another request: that one is the reply
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if idempotency_key and existing is not None:
-            return existing
+            return _same_post(existing, conversation, kind)
         raise
     return message
+
+
+def _same_post(existing: Message, conversation: Conversation, kind: str) -> Message:
+    if existing.conversation_id != conversation.pk or existing.kind != kind:
+        raise IdempotencyConflict(_("This idempotency key was already used for another message."))
+    return existing
 
 
 @dataclass(frozen=True)
