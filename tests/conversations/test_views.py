@@ -6,7 +6,8 @@ from django.utils import translation
 
 from comptoir.accounts.models import Role
 from comptoir.conversations import services
-from comptoir.conversations.models import Macro, MessageKind, Priority, Status
+from comptoir.conversations.inbound import InboundAttachment
+from comptoir.conversations.models import Conversation, Macro, MessageKind, Priority, Status
 
 from ..factories import make_conversation, make_message, make_team, make_user
 
@@ -131,7 +132,8 @@ def test_conversation_page_query_count_is_constant(advocate_client, advocate,
     with django_assert_num_queries(13):
         advocate_client.get(url)
     for i in range(10):
-        note = services.add_note(conversation, advocate, f"note {i}")
+        note = services.add_note(conversation, advocate, f"note {i}", attachments=[
+            InboundAttachment(f"log{i}.txt", "text/plain", f"log {i}".encode())])
         services.toggle_reaction(note, advocate, "👀")
         services.reply(conversation, advocate, f"reply {i}")
     with django_assert_num_queries(13):
@@ -253,3 +255,24 @@ def test_language_switch_is_saved_on_the_user(advocate_client, advocate):
     advocate_client.post(reverse("language_switch"), {"language": "xx"})
     advocate.refresh_from_db()
     assert advocate.language == "ja"
+
+
+def test_keyset_pages_with_identical_activity_times():
+    from comptoir.conversations import queries
+
+    made = [make_conversation().pk for _ in range(9)]
+    same = Conversation.objects.first().last_activity_at
+    Conversation.objects.update(last_activity_at=same)  # a bulk import: all at one instant
+    seen, cursor = [], None
+    while True:
+        page = queries.inbox_page(None, queries.INBOX_VIEWS["open"], {}, cursor, size=4)
+        seen += [c.pk for c in page.items]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == sorted(made, reverse=True)
+
+
+def test_tag_filter_with_unknown_tag_is_empty(advocate_client):
+    make_conversation()
+    assert rows(advocate_client.get(reverse("inbox"), {"view": "open", "tag": "nope"})) == []
