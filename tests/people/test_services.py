@@ -93,3 +93,23 @@ def test_verification_link_expires(time_machine):
     time_machine.move_to("2026-01-09T00:00:00Z")
     with pytest.raises(services.IdentityError):
         services.confirm_email_verification(token)
+
+
+def test_person_and_organisation_edits_are_logged_with_before_and_after():
+    lead = make_user("lead")
+    person = services.create_person(actor=lead, name="Nadia", plan="paid")
+    org = services.create_organisation(actor=lead, name="Acme", plan="enterprise")
+    changed = services.update_person(person, actor=lead, plan="enterprise", organisation=org,
+                                     name="Nadia")
+    assert changed == {"plan": {"from": "paid", "to": "enterprise"},
+                       "organisation": {"from": None, "to": org.pk}}
+    assert services.update_person(person, actor=lead, plan="enterprise") == {}
+    events = Event.objects.filter(person=person).order_by("pk")
+    assert [e.kind for e in events] == [EventKind.PERSON_CREATED, EventKind.PERSON_UPDATED]
+    assert events[1].actor == lead
+    services.update_organisation(org, actor=lead, notes="VIP")
+    logged = Event.objects.get(kind=EventKind.ORGANISATION_UPDATED)
+    assert logged.data == {"changes": {"notes": {"from": "", "to": "VIP"}},
+                           "organisation_id": org.pk}
+    with pytest.raises(ValueError, match="merged_into"):
+        services.update_person(person, actor=lead, merged_into=None)

@@ -6,6 +6,7 @@ from ninja import Query, Router, Status
 from ninja.params import P, PathEx
 
 from comptoir.accounts.permissions import Perm, check
+from comptoir.people import services
 from comptoir.people.models import Organisation
 
 from .pagination import page_by_id
@@ -53,7 +54,7 @@ def get_organisation(request: HttpRequest, organisation_id: OrganisationId):
 def create_organisation(request: HttpRequest, payload: OrganisationIn):
     """Create an organisation."""
     check(request.auth, Perm.EDIT_PEOPLE)
-    return Status(201, Organisation.objects.create(**payload.model_dump()))
+    return Status(201, services.create_organisation(actor=request.auth, **payload.model_dump()))
 
 
 @router.patch("/{organisation_id}", response={200: OrganisationOut, **ERRORS})
@@ -62,9 +63,5 @@ def update_organisation(request: HttpRequest, organisation_id: OrganisationId,
     """Change name, domain, plan or notes; only the fields sent change."""
     check(request.auth, Perm.EDIT_PEOPLE)
     organisation = _organisation(organisation_id)
-    changes = payload.changes()
-    for name, value in changes.items():
-        setattr(organisation, name, value)
-    if changes:
-        organisation.save(update_fields=list(changes))
-    return organisation
+    services.update_organisation(organisation, actor=request.auth, **payload.changes())
+    return _organisation(organisation_id)

@@ -82,7 +82,8 @@ def get_person(request: HttpRequest, person_id: ObjectId):
 def create_person(request: HttpRequest, payload: PersonIn):
     """Create a person (with no identity yet: link one with proof)."""
     check(request.auth, Perm.EDIT_PEOPLE)
-    person = Person.objects.create(**_organisation_field(payload.model_dump()))
+    person = services.create_person(actor=request.auth,
+                                    **_organisation_field(payload.model_dump()))
     return Status(201, _person(person.pk))
 
 
@@ -91,11 +92,8 @@ def update_person(request: HttpRequest, person_id: ObjectId, payload: PersonPatc
     """Change name, language, time zone, organisation, plan or notes; only the fields sent."""
     check(request.auth, Perm.EDIT_PEOPLE)
     person = _person(person_id)
-    changes = _organisation_field(payload.changes())
-    for name, value in changes.items():
-        setattr(person, name, value)
-    if changes:
-        person.save(update_fields=list(changes))
+    services.update_person(person, actor=request.auth,
+                           **_organisation_field(payload.changes()))
     return _person(person_id)
 
 

@@ -10,7 +10,7 @@ from comptoir.accounts.models import User
 from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import Conversation, Event
 
-from .models import Identity, IdentityKind, Person, PersonMerge, Plan, Proof
+from .models import Identity, IdentityKind, Organisation, Person, PersonMerge, Plan, Proof
 
 VERIFY_EMAIL_SALT = "comptoir.people.verify-email"
 VERIFY_EMAIL_MAX_AGE = 7 * 24 * 3600
@@ -62,6 +62,63 @@ def resolve_identity(
         if not created:  # lost a race with another intake: use theirs
             person.delete()
     return identity
+
+
+PERSON_FIELDS = ("name", "language", "time_zone", "organisation", "plan", "notes")
+ORGANISATION_FIELDS = ("name", "domain", "plan", "notes")
+
+
+def _logged(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+def create_person(*, actor: User | None, **fields) -> Person:
+    """A customer created by hand (no identity yet: link one with proof)."""
+    with transaction.atomic():
+        person = Person.objects.create(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
+        Event.objects.create(person=person, kind=EventKind.PERSON_CREATED, actor=actor,
+                             data={k: _logged(getattr(person, k)) for k in PERSON_FIELDS})
+    return person
+
+
+def update_person(person: Person, *, actor: User | None, **changes) -> dict:
+    """Change a customer's details; the fields that really changed are logged, before and
+    after. Returns those changes."""
+    return _update(person, changes, PERSON_FIELDS, actor, EventKind.PERSON_UPDATED)
+
+
+def create_organisation(*, actor: User | None, **fields) -> Organisation:
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            **{k: v for k, v in fields.items() if k in ORGANISATION_FIELDS})
+        Event.objects.create(kind=EventKind.ORGANISATION_CREATED, actor=actor,
+                             data={"organisation_id": organisation.pk, "name": organisation.name})
+    return organisation
+
+
+def update_organisation(organisation: Organisation, *, actor: User | None, **changes) -> dict:
+    return _update(organisation, changes, ORGANISATION_FIELDS, actor,
+                   EventKind.ORGANISATION_UPDATED)
+
+
+def _update(obj, changes, allowed, actor, kind) -> dict:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        changed = {
+            name: {"from": _logged(getattr(obj, name)), "to": _logged(value)}
+            for name, value in changes.items() if _logged(getattr(obj, name)) != _logged(value)
+        }
+        for name in changed:
+            setattr(obj, name, changes[name])
+        if changed:
+            obj.save(update_fields=list(changed))
+            data = {"changes": changed, f"{obj._meta.model_name}_id": obj.pk}
+            Event.objects.create(kind=kind, actor=actor, data=data,
+                                 person=obj if isinstance(obj, Person) else None)
+    return changed
 
 
 def link_identity(

@@ -64,7 +64,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     form = PersonForm(request.POST, instance=person)
     if form.is_valid():
-        form.save()
+        services.update_person(person, actor=request.user,
+                               **{name: form.cleaned_data[name] for name in form.changed_data})
         flash.success(request, _("Saved."))
     else:
         for field, errors in form.errors.items():
