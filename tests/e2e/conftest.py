@@ -27,7 +27,14 @@ def browser_page():
         context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
         page = context.new_page()
         page.set_default_timeout(15_000)
-        yield page
+        try:
+            yield page
+        finally:
+            # The ORM calls the test made while Playwright ran used their own connection:
+            # close it here, where it is visible, or the test database can't be dropped.
+            from django.db import connections
+
+            connections.close_all()
         context.close()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
