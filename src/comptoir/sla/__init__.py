@@ -1,0 +1,1 @@
+"""Business-hours calendars, SLA policies and their clocks."""
