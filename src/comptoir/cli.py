@@ -12,7 +12,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["comptoir", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")  # `comptoir import-mail` runs `import_mail`
+    execute_from_command_line(["comptoir", *args])
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "comptoir.accounts",
     "comptoir.people",
     "comptoir.conversations",
+    "comptoir.email",
     "comptoir.api",
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django.contrib.admin",
