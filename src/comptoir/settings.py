@@ -185,6 +185,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
+# --- email ----------------------------------------------------------------------------------
+# Inbound SMTP (`comptoir smtpd`, also started by `comptoir run`).
+SMTPD_HOST = env("SMTPD_HOST", "127.0.0.1")
+SMTPD_PORT = int(env("SMTPD_PORT", "2525"))
+MAX_MESSAGE_BYTES = int(env("MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
+# Outbound relay, e.g. smtp://user:pass@smtp.example.com:587?starttls=1. Empty: replies are
+# written as .eml files to VAR_DIR/outbox (the embedded demo has no mail server).
+SMTP_URL = env("SMTP_URL")
+SMTP_TIMEOUT = float(env("SMTP_TIMEOUT", "30"))
+# Safety: more than this many messages from one sender in an hour is a mail loop.
+LOOP_MAX_PER_HOUR = int(env("LOOP_MAX_PER_HOUR", "30"))
+# A reply without references joins the sender's conversation with the same subject if that
+# conversation was active within this many days.
+THREAD_WINDOW_DAYS = int(env("THREAD_WINDOW_DAYS", "14"))
+# Authentication-Results headers are read only from these authserv-ids (our own MTA); empty:
+# the topmost header, which the receiving MTA added.
+AUTHSERV_IDS = [a for a in env("AUTHSERV_IDS").split(",") if a]
+IMAP_POLL_SECONDS = float(env("IMAP_POLL_SECONDS", "60"))
+
 # --- realtime -------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

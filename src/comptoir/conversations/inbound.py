@@ -37,6 +37,17 @@ class Inbound:
     language: str = ""
     received_at: datetime | None = None
     attachments: tuple[InboundAttachment, ...] = field(default_factory=tuple)
+    # Others in the conversation (email CC): (name, address) pairs; they become participants.
+    cc: tuple[tuple[str, str], ...] = ()
+    # The address it was delivered to (a ``Mailbox``): decides team and default language.
+    mailbox: str = ""
+    # False when the sender failed authentication (SPF/DKIM/DMARC): the message is never
+    # attached to an existing person by its From alone.
+    trusted_sender: bool = True
+    # May join the sender's recent conversation with the same subject (email without refs).
+    thread_by_subject: bool = False
+    # Stored on ``Message.meta``: authentication verdicts, automated-mail reasons, bounces.
+    meta: dict = field(default_factory=dict)
 
 
 class NormaliseError(ValueError):

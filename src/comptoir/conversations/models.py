@@ -119,6 +119,36 @@ class Conversation(models.Model):
         return f"#{self.pk} {self.subject}"
 
 
+class ParticipantRole(models.TextChoices):
+    CC = "cc", _("Copied")
+
+
+class Participant(models.Model):
+    """Someone else in the conversation besides its customer (a CC'd colleague of theirs):
+    replies go to them too (reply-all) and it shows in their history."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants",
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE,
+                               related_name="participations", verbose_name=_("person"))
+    identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    role = models.CharField(max_length=8, choices=ParticipantRole.choices,
+                            default=ParticipantRole.CC)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [models.UniqueConstraint(fields=["conversation", "person"],
+                                               name="participant_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} in #{self.conversation_id}"
+
+
 class MessageKind(models.TextChoices):
     INBOUND = "inbound", _("From the customer")
     REPLY = "reply", _("Public reply")
@@ -159,6 +189,11 @@ class Message(models.Model):
     )
     raw = models.ForeignKey(
         "RawInbound", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
+    )
+    meta = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("What the channel says about the message: sender authentication (SPF, "
+                    "DKIM, DMARC), automated mail, bounces, recipients."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -273,6 +308,7 @@ class Event(models.Model):
 class RawStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")  # kept, on purpose not a message (mail loop); see error
     FAILED = "failed", _("Failed")
 
 

@@ -18,6 +18,7 @@ from comptoir.accounts.models import Team, User
 from comptoir.people import services as people
 from comptoir.people.models import Person
 
+from . import outbound
 from .events import EventKind
 from .inbound import Inbound, InboundAttachment, normalise
 from .models import (
@@ -242,6 +243,7 @@ def _post(conversation, author, kind, text, html, idempotency_key, status, attac
             if kind == MessageKind.REPLY:
                 _event(conversation, EventKind.REPLY_SENT, author, now, message_id=message.pk,
                        channel=conversation.channel)
+                outbound.prepare(message)
                 if conversation.assignee_id is None:
                     _set_field(conversation, "assignee", author, author, now)
                 if status is None and conversation.status == Status.NEW:

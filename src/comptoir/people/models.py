@@ -115,6 +115,11 @@ class Identity(models.Model):
     display = models.CharField(_("as written"), max_length=320, blank=True)
     proof = models.CharField(_("proof"), max_length=20, choices=Proof.choices, blank=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    bounced_at = models.DateTimeField(
+        _("bounced"), null=True, blank=True,
+        help_text=_("Mail to this address came back as undeliverable (a bounce report)."),
+    )
+    bounce_reason = models.CharField(_("bounce reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
