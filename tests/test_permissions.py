@@ -30,6 +30,9 @@ ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
     "macro_text": ("GET", Perm.REPLY, None),
     "react": ("POST", Perm.REACT, {"emoji": "👀"}),
     "attachment": ("GET", Perm.VIEW, None),
+    "attachment_inline": ("GET", Perm.VIEW, None),
+    "delivery_log": ("GET", Perm.VIEW_RAW, None),
+    "open_forwarded": ("POST", Perm.REPLY, {}),
     "raw_list": ("GET", Perm.VIEW_RAW, None),
     "raw_detail": ("GET", Perm.VIEW_RAW, None),
     "raw_replay": ("POST", Perm.VIEW_RAW, {}),
@@ -72,7 +75,8 @@ def test_every_product_url_is_in_the_walk():
 
 def build_world(user):
     """Fresh objects for one request, so a destructive call never spoils the next one."""
-    message = make_message(attachments=(InboundAttachment("a.txt", "text/plain", b"x"),))
+    message = make_message(attachments=(InboundAttachment("a.txt", "text/plain", b"x"),
+                                        InboundAttachment("p.png", "image/png", b"\x89PNG")))
     conversation = message.conversation
     services.add_tags(conversation, None, ["gone"])
     other = make_message().person
@@ -80,21 +84,26 @@ def build_world(user):
     raw = services.store_raw("api", b"{}", {"channel": "api"})
     macro, _ = Macro.objects.get_or_create(name="walk", language="en", defaults={"body": "hi"})
     token, _key = ApiToken.issue(user, "mine")
+    forward = make_message(identity_value=user.email, text=FORWARD)
     args = {
         "conversation": [conversation.pk], "compose": [conversation.pk],
         "conversation_update": [conversation.pk], "conversation_add_tags": [conversation.pk],
         "conversation_remove_tag": [conversation.pk, "gone"],
         "macro_text": [conversation.pk, macro.pk], "react": [message.pk],
-        "attachment": [message.attachments.get().pk], "raw_detail": [raw.pk],
+        "attachment": [message.attachments.get(filename="a.txt").pk],
+        "attachment_inline": [message.attachments.get(filename="p.png").pk],
+        "raw_detail": [raw.pk],
         "raw_replay": [raw.pk], "person": [message.person_id],
         "person_edit": [message.person_id], "person_merge": [message.person_id],
         "person_identity_add": [message.person_id],
         "merge_undo": [merge.pk], "token_revoke": [token.pk],
+        "open_forwarded": [forward.pk],
     }
     extra = {"person_merge": {"target": other.pk}}
     return args, extra
 
 
+FORWARD = "FYI\n\n-----Original Message-----\nFrom: Eve <eve@example.com>\nSubject: Hi\n\nHelp me"
 ROLES = [r.value for r in Role]
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("comptoir.conversations.urls")),
     path("", include("comptoir.people.urls")),
     path("", include("comptoir.accounts.urls")),
+    path("", include("comptoir.email.urls")),
     path("api/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

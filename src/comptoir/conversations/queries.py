@@ -9,6 +9,9 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import pgettext_lazy
 
+from comptoir.email.services import forwarded_by_teammate
+
+from .display import message_body
 from .models import ACTIVE_STATUSES, Attachment, Conversation, Message, Reaction, Status, Tag
 
 PAGE_SIZE = 50
@@ -146,6 +149,7 @@ class ConversationPage:
     messages: list[Message]
     history: list[Conversation] = field(default_factory=list)
     identities: list = field(default_factory=list)
+    participants: list = field(default_factory=list)
 
 
 HISTORY_SIZE = 25
@@ -167,7 +171,7 @@ def conversation_page(conversation: Conversation, user) -> ConversationPage:
     """Everything the conversation page shows, in a fixed number of queries. Each message
     gets ``reaction_summary``: its reactions grouped by emoji, with who reacted."""
     messages = list(
-        conversation.messages.select_related("author", "person", "identity")
+        conversation.messages.select_related("author", "person", "identity", "delivery")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.select_related("blob")),
             Prefetch("reactions", queryset=Reaction.objects.select_related("user")),
@@ -176,6 +180,8 @@ def conversation_page(conversation: Conversation, user) -> ConversationPage:
     )
     for message in messages:
         message.reaction_summary = summarise_reactions(message.reactions.all(), user)
+        message.display = message_body(message)
+        message.forwarded = forwarded_by_teammate(message)
     person = conversation.person
     history = list(
         person.conversations.exclude(pk=conversation.pk)
@@ -185,4 +191,5 @@ def conversation_page(conversation: Conversation, user) -> ConversationPage:
     return ConversationPage(
         conversation=conversation, messages=messages, history=history,
         identities=list(person.identities.all()),
+        participants=list(conversation.participants.select_related("person", "identity")),
     )

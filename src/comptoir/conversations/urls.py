@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<int:pk>/macros/<int:macro_id>/", views.macro_text, name="macro_text"),
     path("messages/<int:message_id>/react/", views.react, name="react"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("attachments/<int:pk>/inline/", views.attachment_inline, name="attachment_inline"),
     path("raw/", views.raw_list, name="raw_list"),
     path("raw/<int:pk>/", views.raw_detail, name="raw_detail"),
     path("raw/<int:pk>/replay/", views.raw_replay, name="raw_replay"),

@@ -13,6 +13,7 @@ from comptoir.accounts.permissions import Perm, has_perm, requires
 
 from . import queries, services
 from .access import access_conversation, access_message
+from .display import INLINE_IMAGE_TYPES
 from .forms import ComposeForm, InboxFilterForm, ReactionForm, TagForm, UpdateForm
 from .inbound import InboundAttachment
 from .models import Attachment, Macro, MessageKind, RawInbound, RawStatus
@@ -194,6 +195,22 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(item.blob.file.open("rb"), as_attachment=True,
                             filename=item.filename, content_type="application/octet-stream")
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@requires(Perm.VIEW)
+@require_GET
+def attachment_inline(request: HttpRequest, pk: int) -> FileResponse:
+    """An image shown inside a message (``cid:``): only raster image types, never SVG or
+    HTML, sandboxed, so nothing a customer sends can run on our origin."""
+    item = Attachment.objects.select_related("blob", "message").filter(pk=pk).first()
+    if item is None or item.content_type not in INLINE_IMAGE_TYPES:
+        raise Http404
+    access_message(request.user, item.message_id)
+    response = FileResponse(item.blob.file.open("rb"), content_type=item.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 

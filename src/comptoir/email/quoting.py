@@ -145,3 +145,31 @@ def _include_separators(lines: list[str], start: int) -> int:
     if index >= 0 and _SEPARATOR.match(lines[index]):
         return index
     return start
+
+
+# "-- " (RFC 3676), and the lines phones add under every message.
+_SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
+_DEVICE_SIGNATURE = re.compile(
+    r"^(?:Sent from my \w+|Sent from (?:Mail|Outlook) for \w+|Get Outlook for \w+"
+    r"|Envoyé de mon \w+|Envoyé depuis mon \w+|Von meinem \w+ gesendet"
+    r"|Enviado desde mi \w+|\w+から送信)\b.{0,40}$",
+    re.IGNORECASE,
+)
+SIGNATURE_MAX_LINES = 12
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """Return ``(text, signature)``: the sender's signature block at the end, if there is
+    one ("-- " and what follows, at most a dozen lines, or a "Sent from my iPhone" line).
+    Pure; folds nothing when unsure."""
+    lines = text.rstrip().split("\n")
+    for index in range(len(lines) - 1, max(-1, len(lines) - 1 - SIGNATURE_MAX_LINES), -1):
+        line = lines[index].rstrip("\r")
+        if _SIGNATURE_DELIMITER.match(line) or (
+            index == len(lines) - 1 and _DEVICE_SIGNATURE.match(line.strip())
+        ):
+            body = "\n".join(lines[:index]).rstrip()
+            if not body.strip():
+                return text.strip(), ""
+            return body, "\n".join(lines[index:]).strip()
+    return text.strip(), ""

@@ -10,8 +10,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
+from comptoir.accounts.models import User
 from comptoir.conversations import services as conversations
-from comptoir.conversations.models import RawInbound
+from comptoir.conversations.inbound import Inbound
+from comptoir.conversations.models import MessageKind, RawInbound
+from comptoir.people.models import IdentityKind
+
+from .forwards import Forwarded, find_forwarded
 
 EML_SUFFIXES = (".eml",)
 MBOX_SUFFIXES = (".mbox", ".mbx")
@@ -186,3 +193,38 @@ def import_path(
 def _report(progress: Progress | None, source: str, outcome: str) -> None:
     if progress is not None:
         progress(source, outcome)
+
+
+# --- forwarded mail -------------------------------------------------------------------------
+
+
+def forwarded_by_teammate(message) -> Forwarded | None:
+    """The message a teammate forwarded in ``message``, or None when ``message`` is not a
+    forward or its sender is not one of us (a customer's forward stays theirs)."""
+    if message.kind != MessageKind.INBOUND or message.identity is None:
+        return None
+    forwarded = find_forwarded(message.body_text)
+    if forwarded is None:
+        return None
+    is_teammate = User.objects.filter(email__iexact=message.identity.value,
+                                      is_active=True).exists()
+    return forwarded if is_teammate else None
+
+
+def open_forwarded(message, actor):
+    """Open a conversation for the original sender of a message a teammate forwarded, and
+    note it on the teammate's conversation. Asking twice opens it once."""
+    forwarded = forwarded_by_teammate(message)
+    if forwarded is None:
+        raise conversations.ConversationError(_("This message is not a teammate's forward."))
+    opened = conversations.receive(Inbound(
+        channel="email", identity_kind=IdentityKind.EMAIL, identity_value=forwarded.address,
+        sender_name=forwarded.name, subject=forwarded.subject, text=forwarded.text,
+        external_id=f"<forward-{message.pk}@comptoir.invalid>",
+        meta={"forwarded_by": actor.pk, "forwarded_in": message.pk},
+    ))
+    note = _("Opened conversation #%(id)s for %(address)s from this forward.") % {
+        "id": opened.conversation_id, "address": forwarded.address}
+    conversations.add_note(message.conversation, actor, note,
+                           idempotency_key=f"forward-{message.pk}")
+    return opened.conversation

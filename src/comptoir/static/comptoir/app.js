@@ -19,6 +19,15 @@
     area.focus();
   };
 
+  // Remote images in a customer's mail load only when an agent asks (they can track opens).
+  comptoir.loadImages = (button) => {
+    button.closest(".message").querySelectorAll("img[data-remote-src]").forEach((img) => {
+      img.referrerPolicy = "no-referrer";
+      img.src = img.dataset.remoteSrc;
+    });
+    button.remove();
+  };
+
   const typing = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   const rows = () => Array.from(document.querySelectorAll("#rows tr.row"));
   let selected = -1;

@@ -1,0 +1,1 @@
+"""Where a conversation goes: its language, its team, its assignee."""
