@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test install install-test browser services lint test-sqlite test-postgres messages clean
+.PHONY: demo test install install-test browser imap services lint test-sqlite test-postgres messages clean
 
 $(BIN)/comptoir: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,16 +37,24 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null; fi
 
+# Debian's Dovecot for the IMAP tests, which start private instances of it on free ports;
+# the system-wide service the package may start at install is stopped (no test uses it).
+imap:
+	@if [ ! -x /usr/sbin/dovecot ]; then \
+	  echo "Installing Debian's dovecot-imapd for the IMAP tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    dovecot-imapd >/dev/null && { service dovecot stop >/dev/null 2>&1 || true; }; fi
+
 services:
 	@if [ -x ../shared/scripts/services-up ]; then ../shared/scripts/services-up; fi
 
 lint: install-test
 	$(BIN)/ruff check src tests bench
 
-test-sqlite: install-test browser
+test-sqlite: install-test browser imap
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test-postgres: install-test browser services
+test-postgres: install-test browser imap services
 	COMPTOIR_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
 test: lint test-sqlite test-postgres

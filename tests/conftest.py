@@ -42,3 +42,13 @@ def conversation(db):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Run Celery tasks in the calling process. Celery reads Django settings once, so
+    changing ``settings.CELERY_TASK_ALWAYS_EAGER`` in a test does not reach it."""
+    from comptoir.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)

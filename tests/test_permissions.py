@@ -109,8 +109,7 @@ ROLES = [r.value for r in Role]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
-def test_walk_every_url_with_every_role(role, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_walk_every_url_with_every_role(role, eager_tasks):
     failures = []
     for name, (method, perm, data) in ROUTES.items():
         client = Client()
@@ -152,8 +151,7 @@ def test_post_without_csrf_token_is_refused():
 
 
 @pytest.mark.django_db
-def test_raw_replay_really_replays(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_raw_replay_really_replays(eager_tasks):
     lead = make_user(Role.LEAD)
     client = Client()
     client.force_login(lead)

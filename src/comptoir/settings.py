@@ -203,6 +203,11 @@ THREAD_WINDOW_DAYS = int(env("THREAD_WINDOW_DAYS", "14"))
 # the topmost header, which the receiving MTA added.
 AUTHSERV_IDS = [a for a in env("AUTHSERV_IDS").split(",") if a]
 IMAP_POLL_SECONDS = float(env("IMAP_POLL_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    # a poll that waited longer than the interval is dropped: the next one is due anyway
+    "poll-imap": {"task": "email.poll_imap_mailboxes", "schedule": IMAP_POLL_SECONDS,
+                  "options": {"expires": IMAP_POLL_SECONDS}},
+}
 
 # --- realtime -------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

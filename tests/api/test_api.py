@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from comptoir.accounts.models import ApiToken, Role
@@ -528,8 +528,7 @@ def post_raw(api, body: bytes):
                            HTTP_AUTHORIZATION=f"Bearer {api.key}")
 
 
-@override_settings(CELERY_TASK_ALWAYS_EAGER=True)
-def test_inbound_becomes_a_conversation(api, django_capture_on_commit_callbacks):
+def test_inbound_becomes_a_conversation(api, django_capture_on_commit_callbacks, eager_tasks):
     payload = {"from": {"kind": "email", "value": "Ana@Example.com", "name": "Ana"},
                "subject": "Invoice", "text": "Where is my invoice?", "language": "en"}
     body = json.dumps(payload).encode()
@@ -551,7 +550,7 @@ def test_inbound_becomes_a_conversation(api, django_capture_on_commit_callbacks)
     assert message.body_text == "Where is my invoice?"
 
 
-@override_settings(CELERY_TASK_ALWAYS_EAGER=True)
+@pytest.mark.usefixtures("eager_tasks")
 @pytest.mark.parametrize("body", [b'{"text": "no sender"}', b"not json", b"[]", b""])
 def test_bad_inbound_is_kept_failed_with_its_error(api, body, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):

@@ -78,8 +78,7 @@ def fill(value, ids):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [*[r.value for r in Role], "anonymous"])
-def test_walk_every_operation_with_every_role(role, api_as, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_walk_every_operation_with_every_role(role, api_as, eager_tasks):
     failures = []
     for (method, template), (perm, body) in OPERATIONS.items():
         ids = world()

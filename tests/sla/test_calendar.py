@@ -672,8 +672,9 @@ def test_ten_years_of_minutes_in_one_add(time_zone, weekly):
         began = time.perf_counter()
         due = calendar.add(utc(2026, 1, 1, 9, 30), minutes)
         timings.append(time.perf_counter() - began)
-    # About 15 ms cold for 50 years of spans, under 1 ms once cached.
-    assert min(timings) < 0.05, f"add of 10 years of minutes took {min(timings) * 1000:.1f} ms"
+    # About 15 ms cold for 50 years of spans, under 1 ms once cached; a minute-by-minute loop
+    # over these 5 million minutes would take seconds. The margin absorbs a loaded machine.
+    assert min(timings) < 0.5, f"add of 10 years of minutes took {min(timings) * 1000:.1f} ms"
     assert calendar.minutes_between(utc(2026, 1, 1, 9, 30), due) == minutes
 
 
