@@ -207,6 +207,9 @@ CELERY_BEAT_SCHEDULE = {
     # a poll that waited longer than the interval is dropped: the next one is due anyway
     "poll-imap": {"task": "email.poll_imap_mailboxes", "schedule": IMAP_POLL_SECONDS,
                   "options": {"expires": IMAP_POLL_SECONDS}},
+    # temporary delivery failures, and replies whose job was lost before it was queued
+    "retry-deliveries": {"task": "email.retry_due_deliveries", "schedule": 60.0,
+                         "options": {"expires": 60.0}},
 }
 
 # --- realtime -------------------------------------------------------------------------------

@@ -8,4 +8,5 @@ class EmailConfig(AppConfig):
     verbose_name = _("Email")
 
     def ready(self) -> None:
-        from . import parsing  # noqa: F401 - registers the "email" normaliser
+        # registers the "email" normaliser, and the "email" sender with its Celery tasks
+        from . import outbound, parsing  # noqa: F401
