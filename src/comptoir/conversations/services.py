@@ -7,16 +7,20 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Team, User
+from comptoir.email import safety
+from comptoir.email.models import Mailbox
 from comptoir.people import services as people
-from comptoir.people.models import Person
+from comptoir.people.models import Identity, IdentityKind, Person
 
 from . import outbound
 from .events import EventKind
@@ -24,11 +28,13 @@ from .inbound import Inbound, InboundAttachment, normalise
 from .models import (
     Attachment,
     Blob,
+    Channel,
     Conversation,
     Event,
     Macro,
     Message,
     MessageKind,
+    Participant,
     Priority,
     RawInbound,
     RawStatus,
@@ -64,8 +70,12 @@ def store_raw(channel: str, payload: bytes, meta: dict | None = None) -> RawInbo
     )
 
 
-def process_raw(raw_id: int) -> Message | None:
+def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
     """Turn a stored raw payload into a message. Idempotent: processed rows are skipped.
+
+    The email channel screens a message first (``email.safety.screen``): a mail loop or a
+    delivery report is kept raw, IGNORED with why, and makes no message; ignored rows are
+    skipped too. ``force`` (an agent replaying an ignored row) makes the message anyway.
 
     On failure the row keeps its error and attempt count and the exception is not raised:
     one bad payload never blocks a channel. ``comptoir replay`` calls this again.
@@ -74,11 +84,21 @@ def process_raw(raw_id: int) -> Message | None:
         raw = RawInbound.objects.select_for_update().get(pk=raw_id)
         if raw.status == RawStatus.PROCESSED:
             return raw.message
+        if raw.status == RawStatus.IGNORED and not force:
+            return None
         raw.attempts += 1
         raw.save(update_fields=["attempts"])
     try:
         with transaction.atomic():
             inbound = normalise(raw.channel, bytes(raw.payload), raw.meta)
+            ignored = ""
+            if raw.channel == Channel.EMAIL:
+                inbound, ignored = safety.screen(inbound, raw, force=force)
+            if ignored:
+                RawInbound.objects.filter(pk=raw.pk).update(
+                    status=RawStatus.IGNORED, processed_at=timezone.now(), error=ignored[:5000],
+                )
+                return None
             message = receive(inbound, raw=raw)
             RawInbound.objects.filter(pk=raw.pk).update(
                 status=RawStatus.PROCESSED, processed_at=timezone.now(), error="", message=message,
@@ -96,13 +116,34 @@ def _mark_failed(raw: RawInbound, exc: BaseException) -> None:
     Event.objects.create(kind=EventKind.RAW_FAILED, data={"raw_id": raw.pk, "error": str(exc)})
 
 
+MAX_PARENTS = 10  # referenced messages looked at to find the conversation a reply continues
+MAX_SUBJECT_CANDIDATES = 20  # the sender's recent conversations compared by subject
+# Reply and forward prefixes of the mail clients of our five languages and their neighbours,
+# "Re[2]:" counters and full-width colons included; "[tags]" before them are kept.
+_SUBJECT_PREFIX = re.compile(
+    r"^((?:\s*\[[^\]]*\])*)\s*(?:re|fwd?|aw|wg|sv|vs|tr|r|rif|antw|返信|転送)"
+    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]", re.IGNORECASE,
+)
+
+
 def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
     """Store what a customer wrote: find the person, thread it, append the message.
 
-    Threading, in order: an adapter's proven conversation id; then a reply to one of our
-    messages (``thread_refs`` against external ids); otherwise a new conversation. A
-    duplicate delivery (same channel, external id and text) returns the message already
-    stored. A reply into a solved conversation reopens it; a closed one starts a new one.
+    Threading is ``_thread``'s. A duplicate delivery (same channel, external id and text)
+    returns the message already stored. A reply into a solved conversation reopens it (an
+    out-of-office answer never changes the status); a closed one starts a new one. Everyone
+    else the message went to (``inbound.cc``) and a sender who is not the conversation's
+    customer become its participants.
+
+    A sender who failed authentication (``trusted_sender`` False) writes into a conversation
+    of their own, never threaded, without participants; if their address is already known,
+    the message goes to a new person without that identity, so it never lands in an existing
+    customer's history (an agent merges them after checking). An unknown address gets its
+    person and (unverified) identity as usual, so that a reply can be sent.
+
+    The time is ``inbound.received_at``, else when the raw payload was stored, else now. A
+    new conversation takes the mailbox's team, and its default language when neither the
+    message nor the person has one.
     """
     with transaction.atomic():
         if inbound.external_id:
@@ -113,59 +154,147 @@ def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
             if duplicate is not None:
                 return duplicate
 
-        identity = people.resolve_identity(
-            inbound.identity_kind, inbound.identity_value, network=inbound.network,
-            name=inbound.sender_name, language=inbound.language,
-        )
-        person = identity.person
-        now = inbound.received_at or timezone.now()
-        conversation = _thread(inbound, person)
+        identity, person = _sender(inbound)
+        now = inbound.received_at or (raw.received_at if raw is not None else timezone.now())
+        conversation = _thread(inbound, person) if inbound.trusted_sender else None
         if conversation is None:
-            conversation = Conversation.objects.create(
-                subject=(inbound.subject or _first_line(inbound.text))[:300],
-                channel=inbound.channel,
-                language=inbound.language or person.language,
-                plan=person.plan,
-                person=person,
-                created_at=now, updated_at=now, last_activity_at=now,
-            )
-            _event(conversation, EventKind.CONVERSATION_CREATED, None, now,
-                   channel=inbound.channel, plan=person.plan, person_id=person.pk,
-                   language=conversation.language)
+            conversation = _open(inbound, person, now)
+        meta = {**inbound.meta, "mailbox": inbound.mailbox} if inbound.mailbox else inbound.meta
         message = Message.objects.create(
             conversation=conversation, kind=MessageKind.INBOUND, channel=inbound.channel,
             person=person, identity=identity, body_text=inbound.text,
             body_html=sanitize_html(inbound.html), language=inbound.language,
-            external_id=inbound.external_id[:500], raw=raw, created_at=now,
+            external_id=inbound.external_id[:500], raw=raw, meta=meta, created_at=now,
         )
         _attach(message, inbound.attachments)
+        if inbound.trusted_sender:
+            _add_participants(conversation, inbound, person, identity, now)
         _event(conversation, EventKind.MESSAGE_RECEIVED, None, now, message_id=message.pk,
                channel=inbound.channel)
-        if conversation.status == Status.SOLVED:
+        out_of_office = inbound.meta.get("auto") == safety.AUTO_REPLY  # says nothing new
+        if conversation.status == Status.SOLVED and not out_of_office:
             _event(conversation, EventKind.REOPENED, None, now, **{"from": Status.SOLVED})
             _set_status(conversation, Status.OPEN, None, now)
-        elif conversation.status == Status.PENDING:
+        elif conversation.status == Status.PENDING and not out_of_office:
             _set_status(conversation, Status.OPEN, None, now)
-        _touch(conversation, message, now)
+        _touch(conversation, message, max(now, conversation.last_activity_at))
     return message
 
 
+def _sender(inbound: Inbound) -> tuple[Identity | None, Person]:
+    """The sender's identity and person. An untrusted sender (failed authentication) whose
+    address is known gets a new person and no identity: the address is only a claim."""
+    if not inbound.trusted_sender and people.find_identity(
+        inbound.identity_kind, inbound.identity_value, inbound.network,
+    ) is not None:
+        return None, people.create_person(actor=None, name=inbound.sender_name[:200],
+                                          language=inbound.language)
+    identity = people.resolve_identity(
+        inbound.identity_kind, inbound.identity_value, network=inbound.network,
+        name=inbound.sender_name, language=inbound.language,
+    )
+    return identity, identity.person
+
+
+def _open(inbound: Inbound, person: Person, now) -> Conversation:
+    mailbox = (Mailbox.objects.filter(address=inbound.mailbox, is_active=True)
+               .values("team_id", "language").first() if inbound.mailbox else None) or {}
+    conversation = Conversation.objects.create(
+        subject=(inbound.subject or _first_line(inbound.text))[:300],
+        channel=inbound.channel,
+        language=inbound.language or person.language or mailbox.get("language", ""),
+        plan=person.plan,
+        person=person,
+        team_id=mailbox.get("team_id"),
+        created_at=now, updated_at=now, last_activity_at=now,
+    )
+    data = {"channel": inbound.channel, "plan": person.plan, "person_id": person.pk,
+            "language": conversation.language}
+    if conversation.team_id:
+        data["team_id"] = conversation.team_id
+    if not inbound.trusted_sender:
+        data.update(auth="fail", claimed=inbound.identity_value)
+    _event(conversation, EventKind.CONVERSATION_CREATED, None, now, **data)
+    return conversation
+
+
 def _thread(inbound: Inbound, person: Person) -> Conversation | None:
+    """The conversation this message continues, locked; None to open a new one.
+
+    In order, never into a closed conversation:
+
+    1. the adapter's proven conversation (a signed reply address, a chat session), when the
+       sender is its customer or one of its participants;
+    2. a reply (``thread_refs`` against external ids): into the sender's own conversation or
+       one they take part in, by any of its messages' ids; anyone else only by the
+       Message-ID of one of our replies, which only its recipients have seen (the customer
+       forwarded it to a colleague who answers): they join as a participant;
+    3. with ``thread_by_subject`` (email), the sender's latest conversation on the channel
+       with the same subject once "Re:", "Fwd:", "AW:"... are removed, active within
+       ``THREAD_WINDOW_DAYS`` of now. A generic subject ("Help") only ever matches the same
+       person's own conversations; an empty one matches nothing.
+    """
     if inbound.conversation_id is not None:
         found = Conversation.objects.select_for_update().filter(
-            pk=inbound.conversation_id, person=person
-        ).first()
-        if found is not None and found.status != Status.CLOSED:
+            pk=inbound.conversation_id).exclude(status=Status.CLOSED).first()
+        if found is not None and (found.person_id == person.pk or _takes_part(found.pk, person)):
             return found
     if inbound.thread_refs:
-        parent = (
+        parents = (
             Message.objects.filter(external_id__in=list(inbound.thread_refs))
-            .exclude(conversation__status=Status.CLOSED)
-            .order_by("-created_at").only("conversation_id").first()
+            .exclude(conversation__status=Status.CLOSED).order_by("-created_at", "-id")
+            .values_list("conversation_id", "conversation__person_id", "kind")[:MAX_PARENTS]
         )
-        if parent is not None:
-            return Conversation.objects.select_for_update().get(pk=parent.conversation_id)
+        for conversation_id, owner_id, kind in parents:
+            if (owner_id == person.pk or kind == MessageKind.REPLY
+                    or _takes_part(conversation_id, person)):
+                return Conversation.objects.select_for_update().get(pk=conversation_id)
+    subject = thread_subject(inbound.subject)
+    if inbound.thread_by_subject and subject:
+        since = timezone.now() - timedelta(days=settings.THREAD_WINDOW_DAYS)
+        recent = (
+            Conversation.objects.filter(person=person, channel=inbound.channel,
+                                        last_activity_at__gte=since)
+            .exclude(status=Status.CLOSED).order_by("-last_activity_at", "-id")
+            .values_list("pk", "subject")[:MAX_SUBJECT_CANDIDATES]
+        )
+        for pk, their_subject in recent:
+            if thread_subject(their_subject) == subject:
+                return Conversation.objects.select_for_update().get(pk=pk)
     return None
+
+
+def thread_subject(subject: str) -> str:
+    """A subject as threads compare it: reply and forward prefixes removed (also after
+    leading "[tags]", which stay), spaces collapsed, case folded."""
+    previous = None
+    while previous != subject:
+        previous, subject = subject, _SUBJECT_PREFIX.sub(r"\1", subject, count=1)
+    return " ".join(subject.split()).casefold()
+
+
+def _takes_part(conversation_id: int, person: Person) -> bool:
+    return Participant.objects.filter(conversation_id=conversation_id, person=person).exists()
+
+
+def _add_participants(conversation: Conversation, inbound: Inbound, person: Person,
+                      identity: Identity | None, now) -> None:
+    """The sender when not the conversation's customer, and everyone copied (our own
+    mailboxes were already taken out by the channel), as participants: once each, never the
+    customer, never merging anyone (each address is its own identity and person if new)."""
+    members: dict[int, Identity | None] = {}
+    if person.pk != conversation.person_id:
+        members[person.pk] = identity
+    for name, address in inbound.cc:
+        copied = people.resolve_identity(IdentityKind.EMAIL, address, name=name)
+        if copied.person_id != conversation.person_id:
+            members.setdefault(copied.person_id, copied)
+    if members:
+        Participant.objects.bulk_create(
+            [Participant(conversation=conversation, person_id=person_id, identity=member,
+                         added_at=now) for person_id, member in members.items()],
+            ignore_conflicts=True,
+        )
 
 
 def _first_line(text: str) -> str:

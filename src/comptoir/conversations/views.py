@@ -238,8 +238,14 @@ def raw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def raw_replay(request: HttpRequest, pk: int) -> HttpResponse:
     raw = get_object_or_404(RawInbound, pk=pk)
-    process_inbound.delay(raw.pk)
-    flash.success(request, _("Queued for processing again."))
+    if raw.status == RawStatus.IGNORED:  # a loop or a delivery report: a person asks for it
+        if services.process_raw(raw.pk, force=True) is None:
+            flash.error(request, _("It could not be processed: see the error."))
+        else:
+            flash.success(request, _("Processed as a message."))
+    else:
+        process_inbound.delay(raw.pk)
+        flash.success(request, _("Queued for processing again."))
     return redirect(reverse("raw_detail", args=[raw.pk]))
 
 

@@ -27,13 +27,15 @@ import mimetypes
 import quopri
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from urllib.parse import quote, unquote
 
+from django.conf import settings
+from django.utils import timezone
 from inscriptis import get_text
 
 from comptoir.conversations.inbound import (
@@ -52,6 +54,9 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 20  # MIME nesting deeper than this is an attack or a loop, not a message
 MAX_THREAD_REFS = 30  # the parent and the most recent ancestors are what threads a reply
 MAX_ID_LENGTH = 500  # Message.external_id's length: a longer id could not be matched again
+MAX_COPIED = 20  # To/Cc addresses that become participants: a mass mailing is not a thread
+CLOCK_SKEW = timedelta(minutes=5)  # an imported Date later than now by more is a wrong clock
+OLDEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)  # earlier: a broken clock (often 1970)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Outlook .msg is an OLE compound file
 AUTOMATIC_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 NO_AUTO_REPLY = ("all", "autoreply", "oof")  # X-Auto-Response-Suppress values (Exchange)
@@ -622,8 +627,15 @@ def normalise_email(payload: bytes, meta: dict) -> Inbound:
     """A raw message (RFC 5322 bytes) as an ``Inbound``; not-mail raises ``NormaliseError``.
 
     ``text`` is the whole text, quoted history included (``quoting.split_reply`` folds it
-    for display); ``html`` is sanitised later by ``receive()``.
+    for display); ``html`` is sanitised later by ``receive()``. No database here:
+    ``safety.screen`` resolves the mailbox and our own addresses before ``receive()``.
+
+    ``Inbound.meta`` (kept on the message) holds the Date header (``date``), our MTA's
+    authentication results (``auth``), why a machine sent it (``auto``) and, for a delivery
+    report, what it reports (``report``). A failed authentication makes the sender untrusted.
     """
+    from . import safety  # safety imports this module
+
     if not payload.strip():
         raise NormaliseError("Empty payload: there is no message to read.")
     if payload.startswith(OLE_MAGIC):
@@ -639,6 +651,23 @@ def normalise_email(payload: bytes, meta: dict) -> Inbound:
     address = parsed.from_address.lower()
     if len(address) > MAX_IDENTITY_LENGTH:
         raise NormaliseError("The From address is longer than any real address.")
+    info: dict = {}
+    if parsed.date is not None:
+        info["date"] = parsed.date.isoformat()
+    auth = safety.authentication(parsed.authentication_results, address.rpartition("@")[2],
+                                 settings.AUTHSERV_IDS)
+    if auth:
+        info["auth"] = auth
+    auto = safety.automated(parsed)
+    if auto:
+        info["auto"] = auto
+    if any(item.content_type in safety.REPORT_TYPES for item in parsed.attachments):
+        report = safety.delivery_report(payload)
+        if report is not None:
+            info["report"] = report
+    envelope = str(meta.get("mailbox") or "").strip().lower()
+    rcpt_to = meta.get("rcpt_to") or []
+    conversation_id, cc = _recipients(parsed, address, [envelope, *map(str, rcpt_to)])
     return Inbound(
         channel="email",
         identity_kind=IdentityKind.EMAIL,
@@ -649,11 +678,61 @@ def normalise_email(payload: bytes, meta: dict) -> Inbound:
         html=link_inline_images(parsed.html, parsed.attachments),
         external_id=parsed.message_id or synthetic_message_id(parsed),
         thread_refs=parsed.thread_refs,
+        conversation_id=conversation_id,
+        received_at=_received_at(parsed, meta, imported=safety.imported(meta)),
         attachments=tuple(
             InboundAttachment(item.filename, item.content_type, item.content)
             for item in parsed.attachments
         ),
+        cc=() if safety.is_mass_mail(parsed) else cc,
+        mailbox=envelope,
+        trusted_sender=auth.get("verdict") != "fail",
+        thread_by_subject=True,
+        meta=info,
     )
+
+
+def _recipients(
+    parsed: ParsedEmail, sender: str, envelope: list[str],
+) -> tuple[int | None, tuple[tuple[str, str], ...]]:
+    """The conversation a signed reply address names (``support+<token>@``, see
+    ``outbound.reply_token``) among the envelope's and the headers' recipients; and the
+    others the message went to: To then Cc, without the sender, the envelope's addresses and
+    reply addresses, at most ``MAX_COPIED``. Our own mailboxes among them are taken out by
+    ``safety.screen``, which knows them."""
+    from .outbound import read_reply_token  # outbound imports this module
+
+    conversation_id = None
+    copied: dict[str, str] = {}
+    envelope = [address.strip().lower() for address in envelope]
+    headers = [(item.name, item.address.lower()) for item in (*parsed.to, *parsed.cc)]
+    for name, address in [*(("", address) for address in envelope), *headers]:
+        if "+" in address.rpartition("@")[0]:
+            token_id = read_reply_token(address)
+            if token_id is not None:
+                conversation_id = conversation_id or token_id
+                continue
+        if address and address not in envelope and address != sender and (
+                len(address) <= MAX_IDENTITY_LENGTH):
+            copied.setdefault(address, name)
+    pairs = tuple((name, address) for address, name in copied.items())
+    return conversation_id, pairs[:MAX_COPIED]
+
+
+def _received_at(parsed: ParsedEmail, meta: dict, *, imported: bool) -> datetime | None:
+    """When we got the message. Live mail: the intake's ``meta["received_at"]`` (ISO 8601),
+    else None (``receive()`` takes the raw row's time). Imported mail: its Date, unless
+    missing, older than ``OLDEST_DATE`` or later than now plus ``CLOCK_SKEW`` (then None too)."""
+    if not imported:
+        try:
+            value = datetime.fromisoformat(str(meta["received_at"]))
+        except (KeyError, ValueError):
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    date = parsed.date
+    if date is None or date < OLDEST_DATE or date > timezone.now() + CLOCK_SKEW:
+        return None
+    return date
 
 
 def synthetic_message_id(parsed: ParsedEmail) -> str:

@@ -64,6 +64,15 @@ def resolve_identity(
     return identity
 
 
+def mark_bounced(address: str, reason: str) -> int:
+    """Mail to this email address came back undeliverable (a delivery report): the identity
+    keeps when and why, so replies can skip or warn about it. Returns how many identities were
+    marked (0 when we do not know the address)."""
+    return Identity.objects.filter(
+        kind=IdentityKind.EMAIL, network="", value=normalise(IdentityKind.EMAIL, address),
+    ).update(bounced_at=timezone.now(), bounce_reason=reason[:500])
+
+
 PERSON_FIELDS = ("name", "language", "time_zone", "organisation", "plan", "notes")
 ORGANISATION_FIELDS = ("name", "domain", "plan", "notes")
 
