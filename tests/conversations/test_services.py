@@ -185,7 +185,8 @@ def test_update_records_one_event_per_real_change():
     events = Event.objects.filter(conversation=conversation, kind=EventKind.STATUS_CHANGED)
     assert [e.data for e in events] == [{"from": "new", "to": "pending"}]
     lang = Event.objects.get(conversation=conversation, kind=EventKind.LANGUAGE_CHANGED)
-    assert lang.data == {"from": "", "to": "fr"} and lang.actor == agent
+    assert lang.data == {"from": "en", "to": "fr"}  # detected, then corrected
+    assert lang.actor == agent
 
 
 def test_update_refuses_unknown_values():

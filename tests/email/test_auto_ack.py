@@ -10,11 +10,16 @@ from comptoir.conversations import services
 from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import Event, Message
 from comptoir.email.models import Delivery, DeliveryStatus, Mailbox
-from comptoir.email.outbound import acknowledgement_text, maybe_acknowledge, read_reply_token
+from comptoir.email.outbound import (
+    acknowledgement_text,
+    maybe_acknowledge,
+    read_reply_token,
+)
 from comptoir.people.models import Identity
 
 from .mail import build
-from .test_outbound import SUPPORT, customer_writes, plain_text, running_mta
+from .test_outbound import SUPPORT, plain_text, running_mta
+from .test_outbound import customer_writes as intake
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +41,33 @@ def mailbox():
                                   auto_ack=True, auto_ack_hours=24)
 
 
+def customer_writes(*args, **kwargs) -> Message:
+    """A customer's email stored by the intake without its acknowledgement, so each test
+    below decides when (and after what change) ``maybe_acknowledge`` runs."""
+    acks = list(Mailbox.objects.filter(auto_ack=True).values_list("pk", flat=True))
+    Mailbox.objects.filter(pk__in=acks).update(auto_ack=False)
+    message = intake(*args, **kwargs)
+    Mailbox.objects.filter(pk__in=acks).update(auto_ack=True)
+    return message
+
+
 def acknowledge(message, capture):
     with capture(execute=True):
         return maybe_acknowledge(Message.objects.get(pk=message.pk))
+
+
+def test_the_intake_acknowledges_new_conversations_only(
+    mta, mailbox, django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = intake(subject="Invoice")
+    with django_capture_on_commit_callbacks(execute=True):
+        intake(subject="Re: Invoice", text="Also this.", in_reply_to=first.external_id)
+        intake(subject="Away", sender="Bo <bo@example.com>",
+               headers={"Auto-Submitted": "auto-replied"})
+    [email] = mta.messages
+    assert email["In-Reply-To"] == first.external_id
+    assert Delivery.objects.get().conversation_id == first.conversation_id
 
 
 def test_a_new_conversation_is_acknowledged_once(

@@ -186,13 +186,13 @@ def test_poll_imap_command_prints_a_summary_per_mailbox(dovecot):
     out = StringIO()
     call_command("poll_imap", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "down@comptoir.test: fetched 0, duplicates 0, failed 0"
+    assert lines[0] == "down@comptoir.test: fetched 0, duplicates 0, ignored 0, failed 0"
     assert lines[1].startswith("  stopped early: ConnectionRefusedError")
-    assert lines[2] == "support@comptoir.test: fetched 2, duplicates 0, failed 1"
+    assert lines[2] == "support@comptoir.test: fetched 2, duplicates 0, ignored 0, failed 1"
     assert ImapCursor.objects.get(mailbox__address="down@comptoir.test").error
 
     out = StringIO()
     call_command("poll_imap", "--mailbox", "Support@comptoir.test", stdout=out)
-    assert out.getvalue() == "support@comptoir.test: fetched 0, duplicates 0, failed 0\n"
+    assert out.getvalue() == "support@comptoir.test: fetched 0, duplicates 0, ignored 0, failed 0\n"
     with pytest.raises(CommandError, match=r"nobody@comptoir\.test"):
         call_command("poll_imap", "--mailbox", "nobody@comptoir.test")

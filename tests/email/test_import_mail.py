@@ -52,7 +52,7 @@ def test_import_command_summary(mail_tree):
     out = StringIO()
     call_command("import_mail", str(mail_tree), stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "imported 7, duplicates 3, failed 1"
+    assert lines[0] == "imported 7, duplicates 3, ignored 0 (bounce reports, mail loops), failed 1"
     [failure] = lines[1:]
     broken = RawInbound.objects.get(meta__source=str(mail_tree / "broken.eml"))
     assert failure.startswith(f"  raw #{broken.pk} {mail_tree / 'broken.eml'}: NormaliseError: ")
@@ -98,4 +98,16 @@ def test_a_single_eml_file_through_the_comptoir_command(tmp_path, monkeypatch, c
     path.write_bytes(mail(42))
     monkeypatch.setattr("sys.argv", ["comptoir", "import-mail", str(path)])  # as documented
     cli.main()
-    assert "imported 1, duplicates 0, failed 0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "imported 1, duplicates 0, ignored 0 (bounce reports, mail loops), failed 0" in out
+
+
+def test_mail_from_our_own_mailbox_is_counted_as_ignored_not_failed(tmp_path):
+    from comptoir.email.models import Mailbox
+
+    Mailbox.objects.create(address="support@comptoir.test", name="Support")
+    path = tmp_path / "loop.eml"
+    path.write_bytes(mail(7, sender="Support <support@comptoir.test>"))
+    summary = services.import_paths([path])
+    assert (summary.imported, summary.ignored, summary.failed) == (0, 1, 0)
+    assert RawInbound.objects.get().status == RawStatus.IGNORED

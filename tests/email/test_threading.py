@@ -268,24 +268,32 @@ def test_the_mailbox_gives_a_new_conversation_its_team_and_language():
     team = make_team("Billing")
     Mailbox.objects.create(address="factures@acme.test", name="Factures", team=team,
                            language="fr")
+    # "Bonjour" alone is too little to detect a language: the mailbox's is the default
     message = writes(meta={"source": "/export/1.eml"}, to="Factures <factures@acme.test>",
-                     subject="Facture")
+                     subject="Facture", text="Bonjour")
     conversation = message.conversation
     assert (conversation.team, conversation.language) == (team, "fr")
     assert message.meta["mailbox"] == "factures@acme.test"
     # a person who has a language keeps it
     Person.objects.filter(pk=message.person_id).update(language="de")
     other = writes(meta={"mailbox": "factures+x@acme.test"}, to="factures@acme.test",
-                   subject="Rechnung")
+                   subject="Rechnung", text="Hallo")
     assert (other.conversation.team, other.conversation.language) == (team, "de")
 
 
 def test_an_inactive_mailbox_gives_nothing():
     Mailbox.objects.create(address="old@acme.test", name="Old", team=make_team(),
                            language="es", is_active=False)
-    message = writes(meta={"source": "x.eml"}, to="old@acme.test")
+    message = writes(meta={"source": "x.eml"}, to="old@acme.test", text="Hola")
     assert message.conversation.team is None and message.conversation.language == ""
     assert "mailbox" not in message.meta
+
+
+def test_the_language_the_customer_wrote_in_wins_over_defaults():
+    Mailbox.objects.create(address="factures@acme.test", name="Factures", language="fr")
+    message = writes(to="factures@acme.test", subject="Invoice",
+                     text="Hallo, meine Rechnung ist falsch. Können Sie sie bitte korrigieren?")
+    assert (message.language, message.conversation.language) == ("de", "de")
 
 
 # --- duplicates -----------------------------------------------------------------------------

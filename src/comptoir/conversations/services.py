@@ -6,7 +6,7 @@ transaction that writes its ``Event`` rows; nothing here hides behind signals or
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Team, User
+from comptoir.email import outbound as email_outbound
 from comptoir.email import safety
 from comptoir.email.models import Mailbox
 from comptoir.people import services as people
 from comptoir.people.models import Identity, IdentityKind, Person
+from comptoir.routing.language import detect as detect_language
 
 from . import outbound
 from .events import EventKind
@@ -100,6 +102,8 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
                 )
                 return None
             message = receive(inbound, raw=raw)
+            if raw.channel == Channel.EMAIL:
+                email_outbound.maybe_acknowledge(message)
             RawInbound.objects.filter(pk=raw.pk).update(
                 status=RawStatus.PROCESSED, processed_at=timezone.now(), error="", message=message,
             )
@@ -141,7 +145,9 @@ def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
     customer's history (an agent merges them after checking). An unknown address gets its
     person and (unverified) identity as usual, so that a reply can be sent.
 
-    The time is ``inbound.received_at``, else when the raw payload was stored, else now. A
+    The message's language is the channel's, else detected from what the customer wrote
+    (``routing.language``: one of the five, "other", or unknown). The time is
+    ``inbound.received_at``, else when the raw payload was stored, else now. A
     new conversation takes the mailbox's team, and its default language when neither the
     message nor the person has one.
     """
@@ -154,6 +160,8 @@ def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
             if duplicate is not None:
                 return duplicate
 
+        if not inbound.language:
+            inbound = replace(inbound, language=detect_language(inbound.text))
         identity, person = _sender(inbound)
         now = inbound.received_at or (raw.received_at if raw is not None else timezone.now())
         conversation = _thread(inbound, person) if inbound.trusted_sender else None

@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from comptoir.conversations import services as conversations
+from comptoir.conversations.models import RawStatus
 
 from .models import ImapCursor, Mailbox
 
@@ -40,6 +41,7 @@ LEASE = timedelta(minutes=5)  # renewed after each message
 class PollSummary:
     fetched: int = 0  # messages stored raw by this poll
     duplicates: int = 0  # of those, messages receive() already had
+    ignored: int = 0  # of those, bounce reports and loops kept raw on purpose
     failed: int = 0  # of those, messages that stay raw with their error
     busy: bool = False  # another poll holds the mailbox: nothing done
     error: str = ""  # why the poll stopped early; the next one retries
@@ -131,7 +133,11 @@ def _poll(conn: imaplib.IMAP4, mailbox: Mailbox, cursor: ImapCursor,
         message = conversations.process_raw(raw.pk)
         summary.fetched += 1
         if message is None:
-            summary.failed += 1
+            raw.refresh_from_db(fields=["status"])
+            if raw.status == RawStatus.IGNORED:
+                summary.ignored += 1
+            else:
+                summary.failed += 1
         elif message.raw_id != raw.pk:
             summary.duplicates += 1
         _mark_done(conn, uid, done_folder, capabilities)

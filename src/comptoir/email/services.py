@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.models import User
 from comptoir.conversations import services as conversations
 from comptoir.conversations.inbound import Inbound
-from comptoir.conversations.models import MessageKind, RawInbound
+from comptoir.conversations.models import MessageKind, RawInbound, RawStatus
 from comptoir.people.models import IdentityKind
 
 from .forwards import Forwarded, find_forwarded
@@ -28,6 +28,7 @@ MAILDIR_PARTS = ("cur", "new", "tmp")
 class ImportOutcome:
     IMPORTED = "imported"
     DUPLICATE = "duplicate"
+    IGNORED = "ignored"  # kept raw on purpose: a bounce report, a mail loop
     FAILED = "failed"
 
 
@@ -42,6 +43,7 @@ class ImportFailure:
 class ImportSummary:
     imported: int = 0
     duplicates: int = 0
+    ignored: int = 0
     failures: list[ImportFailure] = field(default_factory=list)
 
     @property
@@ -50,7 +52,7 @@ class ImportSummary:
 
     @property
     def total(self) -> int:
-        return self.imported + self.duplicates + self.failed
+        return self.imported + self.duplicates + self.ignored + self.failed
 
 
 Progress = Callable[[str, str], None]  # (source, outcome) after each message
@@ -151,6 +153,8 @@ def import_message(raw_bytes: bytes, source: str) -> tuple[str, RawInbound]:
     message = conversations.process_raw(raw.pk)
     if message is None:
         raw.refresh_from_db(fields=["status", "error"])
+        if raw.status == RawStatus.IGNORED:
+            return ImportOutcome.IGNORED, raw
         return ImportOutcome.FAILED, raw
     if message.raw_id != raw.pk:
         return ImportOutcome.DUPLICATE, raw
@@ -184,6 +188,8 @@ def import_path(
             summary.failures.append(ImportFailure(source, raw.pk, raw.error))
         elif outcome == ImportOutcome.DUPLICATE:
             summary.duplicates += 1
+        elif outcome == ImportOutcome.IGNORED:
+            summary.ignored += 1
         else:
             summary.imported += 1
         _report(progress, source, outcome)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"imported {summary.imported}, duplicates {summary.duplicates}, "
-            f"failed {summary.failed}"
+            f"ignored {summary.ignored} (bounce reports, mail loops), failed {summary.failed}"
         )
         for failure in summary.failures[:MAX_FAILURES_LISTED]:
             raw = f"raw #{failure.raw_id}" if failure.raw_id is not None else "not stored"

@@ -30,9 +30,10 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(
                 _("%(address)s: fetched %(fetched)d, duplicates %(duplicates)d, "
-                  "failed %(failed)d")
+                  "ignored %(ignored)d, failed %(failed)d")
                 % {"address": box.address, "fetched": summary.fetched,
-                   "duplicates": summary.duplicates, "failed": summary.failed}
+                   "duplicates": summary.duplicates, "ignored": summary.ignored,
+                   "failed": summary.failed}
             )
             if summary.error:
                 self.stdout.write(_("  stopped early: %(error)s") % {"error": summary.error})
