@@ -1,13 +1,15 @@
 """`comptoir run`, the embedded product, for real: web server, Celery worker and beat on the
-SQLite broker, started as processes the way `make demo` starts them."""
+SQLite broker, and SMTP intake, started as processes the way `make demo` starts them."""
 
 import json
 import os
+import smtplib
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -33,11 +35,14 @@ def test_run_serves_pages_and_the_worker_processes_intake(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
     env |= {"COMPTOIR_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "comptoir.settings"}
     comptoir(env, "migrate", "--no-input", "-v", "0")
-    port = free_port()
-    server = subprocess.Popen([str(BIN / "comptoir"), "run", "--port", str(port)], env=env,
+    port, smtp_port = free_port(), free_port()
+    server = subprocess.Popen([str(BIN / "comptoir"), "run", "--port", str(port),
+                               "--smtpd-port", str(smtp_port)], env=env,
                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     try:
+        comptoir(env, "shell", "-c", "from comptoir.email.models import Mailbox; "
+                 "Mailbox.objects.create(address='support@comptoir.test', name='Support')")
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -52,25 +57,50 @@ def test_run_serves_pages_and_the_worker_processes_intake(tmp_path):
         static = f"http://127.0.0.1:{port}/static/vendor/htmx-2.0.11.min.js"
         with urllib.request.urlopen(static) as r:
             assert r.status == 200
+        send_mail(smtp_port)
 
         script = (
             "import json, time\n"
             "from comptoir.conversations import services\n"
+            "from comptoir.conversations.models import RawInbound\n"
             "from comptoir.conversations.tasks import process_inbound\n"
             "raw = services.store_raw('api', json.dumps({'from': {'value': 'w@example.com'},"
             " 'text': 'through the worker'}).encode(), {'channel': 'api'})\n"
             "process_inbound.delay(raw.pk)\n"
             "for _ in range(300):\n"
-            "    raw.refresh_from_db()\n"
-            "    if raw.status != 'received': break\n"
+            "    rows = list(RawInbound.objects.order_by('pk'))\n"
+            "    if all(row.status != 'received' for row in rows): break\n"
             "    time.sleep(0.1)\n"
-            "print(json.dumps({'status': raw.status, 'text': raw.message.body_text"
-            " if raw.message else None}))\n"
+            "print(json.dumps([[row.channel, row.status, row.message.conversation.subject,"
+            " row.message.body_text.strip()] if row.message else [row.channel, row.status,"
+            " row.error] for row in rows]))\n"
         )
         out = comptoir(env, "shell", "-c", script).strip().splitlines()[-1]
-        assert json.loads(out) == {"status": "processed", "text": "through the worker"}
+        assert json.loads(out) == [
+            ["email", "processed", "Hello by SMTP", "A real mail through comptoir smtpd."],
+            ["api", "processed", "through the worker", "through the worker"],
+        ]
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert f"comptoir is running at http://127.0.0.1:{port}/" in output
+    assert f"smtp:     127.0.0.1:{smtp_port}" in output
     assert server.returncode == 0
+
+
+def send_mail(port: int) -> None:
+    """One customer's mail to the support mailbox, once the SMTP server answers."""
+    deadline = time.monotonic() + 60
+    message = EmailMessage()
+    message["From"], message["To"] = "ana@example.com", "support@comptoir.test"
+    message["Subject"] = "Hello by SMTP"
+    message.set_content("A real mail through comptoir smtpd.")
+    while True:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                assert client.send_message(message) == {}
+                return
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -1,7 +1,8 @@
 """``comptoir run``: the embedded product in one command.
 
-Starts the ASGI server (uvicorn: web, API, websockets), a Celery worker (thread pool) and
-Celery beat on the configured broker (a SQLite file by default), and stops them together.
+Starts the ASGI server (uvicorn: web, API, websockets), a Celery worker (thread pool),
+Celery beat on the configured broker (a SQLite file by default) and the inbound SMTP server
+(``comptoir smtpd``), and stops them together.
 """
 
 import os
@@ -12,19 +13,22 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Run comptoir: web/ASGI server, a Celery worker and beat, until Ctrl-C."
+    help = "Run comptoir: web/ASGI server, a Celery worker and beat, SMTP intake, until Ctrl-C."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=4, help="worker threads")
+        parser.add_argument("--smtpd-port", type=int, default=settings.SMTPD_PORT,
+                            help="inbound SMTP port (default %(default)s; host: SMTPD_HOST)")
 
-    def handle(self, *args, host, port, concurrency, **options):
+    def handle(self, *args, host, port, concurrency, smtpd_port, **options):
         python = sys.executable
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "comptoir.settings",
                "COMPTOIR_VAR_DIR": str(settings.VAR_DIR)}
@@ -38,6 +42,8 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "comptoir", "--quiet", "beat",
                      "--loglevel", "WARNING",
                      "--schedule", schedule],
+            "smtpd": [python, "-m", "comptoir.cli", "smtpd", "--host", settings.SMTPD_HOST,
+                      "--port", str(smtpd_port), "-v", "0"],
         }
         processes = {name: subprocess.Popen(cmd, env=env)  # noqa: S603 - fixed argv
                      for name, cmd in commands.items()}
@@ -45,6 +51,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"comptoir is running at {url}"))
         self.stdout.write(f"  database: {settings.DATABASES['default']['NAME']}")
         self.stdout.write(f"  broker:   {settings.CELERY_BROKER_URL}")
+        self.stdout.write(_("  smtp:     %(host)s:%(port)s (inbound mail for the mailboxes)")
+                          % {"host": settings.SMTPD_HOST, "port": smtpd_port})
         demo = User.objects.filter(username__in=["admin", "ada", "teo", "olga"]).exists()
         if demo:
             self.stdout.write("  demo logins (password 'comptoir'): admin (admin), lena (lead), "
