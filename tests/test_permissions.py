@@ -4,6 +4,8 @@ A new view must be added to ROUTES with the permission it needs, or this test fa
 ships without a permission check. The API is walked in tests/api/test_permissions_walk.py.
 """
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -14,6 +16,8 @@ from comptoir.conversations import services
 from comptoir.conversations.inbound import InboundAttachment
 from comptoir.conversations.models import Macro, RawInbound
 from comptoir.people import services as people
+from comptoir.routing.models import Leave
+from comptoir.sla.models import Calendar as SlaCalendar
 
 from .factories import make_message, make_user
 
@@ -46,6 +50,24 @@ ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
     "language_switch": ("POST", Perm.VIEW, {"language": "en"}),
     "token_create": ("POST", Perm.VIEW, {"name": "walk"}),
     "token_revoke": ("POST", Perm.VIEW, {}),
+    "reports": ("GET", Perm.VIEW_REPORTS, None),
+    "reports_response": ("GET", Perm.VIEW_REPORTS, None),
+    "reports_resolution": ("GET", Perm.VIEW_REPORTS, None),
+    "reports_volume": ("GET", Perm.VIEW_REPORTS, None),
+    "reports_participation": ("GET", Perm.VIEW_REPORTS, None),
+    "reports_mine": ("GET", Perm.VIEW, None),
+    "sla_overview": ("GET", Perm.MANAGE_SLA, None),
+    "sla_breaches": ("GET", Perm.MANAGE_SLA, None),
+    "sla_calendar_edit": ("POST", Perm.MANAGE_SLA, {"time_zone": "Europe/Paris",
+                                                    "mon": "09:00-17:00"}),
+    "sla_holiday_add": ("POST", Perm.MANAGE_SLA, {"name": "Offsite", "starts_on": "2027-03-01"}),
+    "sla_holiday_remove": ("POST", Perm.MANAGE_SLA, {}),
+    "routing_why": ("GET", Perm.VIEW_RAW, None),
+    "routing_hours": ("POST", Perm.VIEW, {"mon": "09:00-17:00"}),
+    "routing_leave_add": ("POST", Perm.VIEW, {"starts_on": "2027-03-01",
+                                              "ends_on": "2027-03-02"}),
+    "routing_leave_remove": ("POST", Perm.VIEW, {}),
+    "routing_skills": ("POST", Perm.VIEW, {}),
 }
 # Mounted third-party URL trees with their own checks: allauth (login pages are public),
 # Django's admin (is_staff), set_language (public by design), and the API (walked apart).
@@ -98,9 +120,23 @@ def build_world(user):
         "person_identity_add": [message.person_id],
         "merge_undo": [merge.pk], "token_revoke": [token.pk],
         "open_forwarded": [forward.pk],
+        **sla_args(),
+        **routing_args(user, conversation),
     }
     extra = {"person_merge": {"target": other.pk}}
     return args, extra
+
+
+def sla_args() -> dict[str, list]:
+    calendar = SlaCalendar.objects.create(name=f"Walk {SlaCalendar.objects.count()}")
+    holiday = calendar.custom_holidays.create(name="Closed", starts_on=date(2027, 1, 4))
+    return {"sla_calendar_edit": [calendar.pk], "sla_holiday_add": [calendar.pk],
+            "sla_holiday_remove": [holiday.pk]}
+
+
+def routing_args(user, conversation) -> dict[str, list]:
+    leave = Leave.objects.create(user=user, starts_on=date(2027, 1, 4), ends_on=date(2027, 1, 5))
+    return {"routing_why": [conversation.pk], "routing_leave_remove": [leave.pk]}
 
 
 FORWARD = "FYI\n\n-----Original Message-----\nFrom: Eve <eve@example.com>\nSubject: Hi\n\nHelp me"

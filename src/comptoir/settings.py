@@ -49,7 +49,10 @@ INSTALLED_APPS = [
     "comptoir.people",
     "comptoir.conversations",
     "comptoir.email",
+    "comptoir.routing",
+    "comptoir.sla",
     "comptoir.api",
+    "comptoir.reports",
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
@@ -184,6 +187,19 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("TASKS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One queue name per deployment sharing a broker (tests give each run its own).
+CELERY_TASK_DEFAULT_QUEUE = env("TASK_QUEUE", "celery")
+# Redis only (RabbitMQ gives a dead consumer's unacknowledged messages back at once): a task
+# taken by a worker that died before acknowledging it (acks_late) goes back to its queue this
+# many seconds after it was taken; workers look for such tasks every tenth of that (1-10 s).
+# A task still running after this long may start a second time: tasks are idempotent.
+BROKER_VISIBILITY_TIMEOUT = float(env("BROKER_VISIBILITY_TIMEOUT", "3600"))
+if CELERY_BROKER_URL.partition(":")[0] in {"redis", "rediss"}:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": min(10.0, max(1.0, BROKER_VISIBILITY_TIMEOUT / 10)),
+        "unacked_restore_throttle": 1,
+    }
 
 # --- email ----------------------------------------------------------------------------------
 # Inbound SMTP (`comptoir smtpd`, also started by `comptoir run`).
@@ -207,9 +223,20 @@ CELERY_BEAT_SCHEDULE = {
     # a poll that waited longer than the interval is dropped: the next one is due anyway
     "poll-imap": {"task": "email.poll_imap_mailboxes", "schedule": IMAP_POLL_SECONDS,
                   "options": {"expires": IMAP_POLL_SECONDS}},
+    # payloads stored whose processing job was lost (crash between storing and queueing)
+    "process-stranded": {"task": "conversations.process_stranded", "schedule": 120.0,
+                         "options": {"expires": 120.0}},
     # temporary delivery failures, and replies whose job was lost before it was queued
     "retry-deliveries": {"task": "email.retry_due_deliveries", "schedule": 60.0,
                          "options": {"expires": 60.0}},
+    # rollups for reports: events since the watermark, so figures run seconds behind
+    "reports-refresh": {"task": "reports.refresh_rollups", "schedule": 10.0,
+                        "options": {"expires": 10.0}},
+    # weekly digest to leads, Monday morning in each lead's time zone (sent once a week)
+    "reports-digest": {"task": "reports.send_due_digests", "schedule": 900.0,
+                       "options": {"expires": 900.0}},
+    # SLA warnings, breaches and escalations (comptoir.sla.services.sweep)
+    "sla-sweep": {"task": "sla.sweep", "schedule": 60.0, "options": {"expires": 60.0}},
 }
 
 # --- realtime -------------------------------------------------------------------------------
@@ -218,7 +245,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # the prefix keeps deployments (and test runs) sharing one Redis apart
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", "comptoir")},
         }
     }
 else:

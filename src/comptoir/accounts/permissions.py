@@ -26,6 +26,8 @@ class Perm(StrEnum):
     EDIT_PEOPLE = "edit_people"    # create and edit customers and organisations
     MANAGE_MACROS = "manage_macros"
     VIEW_RAW = "view_raw"          # raw inbound payloads, replay
+    MANAGE_SLA = "manage_sla"      # service levels: calendars, coverage, policies, breach board
+    VIEW_REPORTS = "view_reports"  # organisation and team reports (everyone sees their own)
     ADMIN = "admin"                # site administration
 
 
@@ -33,11 +35,12 @@ _WORK = {Perm.VIEW, Perm.REPLY, Perm.NOTE, Perm.REACT, Perm.UPDATE}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.LEAD: frozenset(
-        _WORK | {Perm.MERGE_PEOPLE, Perm.EDIT_PEOPLE, Perm.MANAGE_MACROS, Perm.VIEW_RAW}
+        _WORK | {Perm.MERGE_PEOPLE, Perm.EDIT_PEOPLE, Perm.MANAGE_MACROS, Perm.VIEW_RAW,
+                 Perm.VIEW_REPORTS, Perm.MANAGE_SLA}
     ),
     Role.ADVOCATE: frozenset(_WORK | {Perm.MERGE_PEOPLE, Perm.EDIT_PEOPLE, Perm.MANAGE_MACROS}),
     Role.TEAMMATE: frozenset(_WORK),
-    Role.OBSERVER: frozenset({Perm.VIEW}),
+    Role.OBSERVER: frozenset({Perm.VIEW, Perm.VIEW_REPORTS}),
 }
 
 

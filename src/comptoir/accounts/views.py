@@ -1,4 +1,5 @@
-"""A person's own settings: interface language, time zone, API tokens."""
+"""A person's own settings: interface language, time zone, API tokens; working hours, leave
+and skills (``comptoir.routing``)."""
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -8,6 +9,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
+from comptoir.routing import queries as routing_queries
 
 from .forms import PreferencesForm, TokenForm
 from .models import ApiToken
@@ -26,10 +29,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         status = 200
+    return render_preferences(request, form, status=status)
+
+
+def render_preferences(request: HttpRequest, form: PreferencesForm | None = None, *,
+                       status: int = 200, hours_form=None, leave_form=None) -> HttpResponse:
+    """The preferences page. A routing form (working hours, leave) that failed validation
+    comes back here with its errors."""
     return render(request, "accounts/preferences.html", {
-        "form": form, "token_form": TokenForm(),
+        "form": form or PreferencesForm(instance=request.user), "token_form": TokenForm(),
         "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
         "new_key": request.session.pop("new_api_key", None),
+        "routing": routing_queries.my_routing(request.user, hours_form=hours_form,
+                                              leave_form=leave_form),
     }, status=status)
 
 

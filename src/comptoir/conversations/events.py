@@ -27,3 +27,10 @@ class EventKind(models.TextChoices):
     PERSON_UNMERGED = "person.unmerged", _("Merge undone")
     IDENTITY_LINKED = "identity.linked", _("Identity linked")
     RAW_FAILED = "raw.failed", _("Inbound processing failed")
+    # Service levels (comptoir.sla): written by sla.services.refresh() and sweep().
+    SLA_WARNING = "sla.warning", _("SLA warning: about to breach")
+    SLA_BREACHED = "sla.breached", _("SLA breached")
+    SLA_MET = "sla.met", _("SLA target met")
+    SLA_ESCALATED = "sla.escalated", _("SLA escalation")
+    # Assignment (comptoir.routing): nobody could take it; it waits in its team's queue.
+    ASSIGNMENT_QUEUED = "assignment.queued", _("Waits in the team queue")

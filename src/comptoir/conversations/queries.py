@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from comptoir.email.services import forwarded_by_teammate
+from comptoir.sla import queries as sla_queries
 
 from .display import message_body
 from .models import ACTIVE_STATUSES, Attachment, Conversation, Message, Reaction, Status, Tag
@@ -120,10 +122,26 @@ def inbox_page(user, view: InboxView, filters: dict[str, str], cursor: str | Non
         .prefetch_related("tags")
         .order_by("-last_activity_at", "-pk")
     )
-    items = list(qs[: size + 1])
+    items = list(with_sla_due(qs)[: size + 1])
     more = len(items) > size
     items = items[:size]
+    attach_sla_badges(items)
     return Page(items, encode_cursor(items[-1]) if more and items else None)
+
+
+# --- SLA due badges (comptoir.sla): annotations on the page's own query, no extra query -------
+
+
+def with_sla_due(qs: QuerySet) -> QuerySet:
+    """Annotate ``sla_due_at``/``sla_warn_at``: the running SLA clock due first."""
+    return qs.annotate(**sla_queries.due_annotations())
+
+
+def attach_sla_badges(items: list[Conversation]) -> None:
+    """Set ``sla_badge`` ("due in 2 h", amber once warned, red once overdue) on each row."""
+    now = timezone.now()
+    for item in items:
+        item.sla_badge = sla_queries.badge_for(item.sla_due_at, item.sla_warn_at, now)
 
 
 def view_counts(user, filters: dict[str, str]) -> dict[str, int]:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +17,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir import realtime
 from comptoir.accounts.models import Team, User
 from comptoir.email import outbound as email_outbound
 from comptoir.email import safety
 from comptoir.email.models import Mailbox
 from comptoir.people import services as people
 from comptoir.people.models import Identity, IdentityKind, Person
+from comptoir.routing import services as routing
 from comptoir.routing.language import detect as detect_language
+from comptoir.sla import services as sla
 
 from . import outbound
 from .events import EventKind
@@ -92,6 +96,13 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
         raw.save(update_fields=["attempts"])
     try:
         with transaction.atomic():
+            # Locked until processed: the same job run twice at once (a broker handing a slow
+            # worker's unacknowledged message to another) waits here, then finds it done.
+            locked = RawInbound.objects.select_for_update().only("status", "message").get(
+                pk=raw.pk)
+            if locked.status == RawStatus.PROCESSED or (
+                    locked.status == RawStatus.IGNORED and not force):
+                return locked.message
             inbound = normalise(raw.channel, bytes(raw.payload), raw.meta)
             ignored = ""
             if raw.channel == Channel.EMAIL:
@@ -102,6 +113,7 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
                 )
                 return None
             message = receive(inbound, raw=raw)
+            routing.route_new(message, raw_id=raw.pk)  # a conversation it opened; never raises
             if raw.channel == Channel.EMAIL:
                 email_outbound.maybe_acknowledge(message)
             RawInbound.objects.filter(pk=raw.pk).update(
@@ -186,6 +198,7 @@ def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
         elif conversation.status == Status.PENDING and not out_of_office:
             _set_status(conversation, Status.OPEN, None, now)
         _touch(conversation, message, max(now, conversation.last_activity_at))
+        sla.refresh(conversation.pk)
     return message
 
 
@@ -390,6 +403,8 @@ def _post(conversation, author, kind, text, html, idempotency_key, status, attac
             if status and status != conversation.status:
                 _set_status(conversation, status, author, now)
             _touch(conversation, message, now)
+            if kind == MessageKind.REPLY or status:
+                sla.refresh(conversation.pk)
     except IntegrityError:
         # the same idempotency key won a race in another request: that one is the reply
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
@@ -450,6 +465,8 @@ def update(
                 changes.append(change)
         if changes:
             _save(conversation, now)
+            if {c.field for c in changes} & {"status", "priority", "team"}:
+                sla.refresh(conversation.pk)
     return changes
 
 
@@ -487,6 +504,7 @@ def _save(conversation: Conversation, now) -> None:
     conversation.updated_at = now
     conversation.version += 1
     conversation.save()
+    _announce(conversation)
 
 
 def _touch(conversation: Conversation, message: Message, now) -> None:
@@ -589,3 +607,19 @@ def render_macro(macro: Macro, conversation: Conversation, agent: User) -> str:
         return values.get((match.group(1), match.group(2)), match.group(0))
 
     return PLACEHOLDER_RE.sub(fill, macro.body)
+
+
+# --- live updates (comptoir.realtime) ---------------------------------------------------------
+
+
+def _announce(conversation: Conversation) -> None:
+    """Once the transaction commits, tell the staff's open pages that this conversation
+    changed (its inbox row, its page). Values are taken now, as this transaction leaves
+    them; nothing is sent if it rolls back, and a failure to send is only logged."""
+    payload = {
+        "id": conversation.pk, "version": conversation.version, "status": conversation.status,
+        "priority": conversation.priority, "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id, "message_count": conversation.message_count,
+        "last_activity_at": conversation.last_activity_at,
+    }
+    transaction.on_commit(partial(realtime.publish, "conversation.changed", payload))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.permissions import Perm, has_perm, requires
+from comptoir.sla import queries as sla_queries
 
 from . import queries, services
 from .access import access_conversation, access_message
@@ -79,6 +80,7 @@ def _render_conversation(request, conversation, compose_form, status=200):
         "can_update": has_perm(request.user, Perm.UPDATE),
         "can_react": has_perm(request.user, Perm.REACT),
         "can_view_raw": has_perm(request.user, Perm.VIEW_RAW),
+        "sla_clocks": sla_queries.conversation_clocks(conversation.pk),
     }
     return render(request, "conversations/detail.html", context, status=status)
 

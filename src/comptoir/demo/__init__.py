@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
@@ -35,6 +36,7 @@ from django.utils import timezone
 from comptoir.accounts.models import Role, Team, User
 from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import (
+    ACTIVE_STATUSES,
     Channel,
     Conversation,
     Event,
@@ -47,7 +49,12 @@ from comptoir.conversations.models import (
     Tag,
 )
 from comptoir.conversations.services import PREVIEW_LENGTH
+from comptoir.email.models import Mailbox
 from comptoir.people.models import Identity, IdentityKind, Organisation, Person, Plan, Proof
+from comptoir.sla import defaults as sla_defaults
+from comptoir.sla import services as sla_services
+from comptoir.sla.models import Calendar as SlaCalendar
+from comptoir.sla.models import CoveragePlan
 
 from .texts import (
     ENGINEER_NOTES,
@@ -92,6 +99,12 @@ TEAMS = (
     TeamSpec("support-emea", "Support EMEA", "Europe/Paris", True),
     TeamSpec("support-apac", "Support APAC", "Asia/Tokyo", True),
     TeamSpec("product-engineering", "Product & Engineering", "Europe/Berlin", False),
+)
+
+# Where customers write (``comptoir smtpd``): address, name, team, default language.
+MAILBOXES = (
+    ("support@comptoir.test", "Brioche Support", "support-americas", "en"),
+    ("facturation@comptoir.test", "Brioche Facturation", "support-emea", "fr"),
 )
 
 
@@ -375,6 +388,8 @@ def unload() -> dict[str, int]:
         users = _demo_users()
         count(Macro.objects.filter(created_by__in=users, name__in=MACRO_NAMES).delete())
         count(users.delete())
+        count(CoveragePlan.objects.filter(name=FOLLOW_THE_SUN).delete())
+        count(SlaCalendar.objects.filter(name__in=[c.name for c in CALENDARS]).delete())
         teams = Team.objects.filter(slug__in=[t.slug for t in TEAMS],
                                     name__in=[t.name for t in TEAMS])
         count(teams.filter(members__isnull=True, conversations__isnull=True).delete())
@@ -463,6 +478,8 @@ class _Generator:
         threads = self._threads(openings)
         counts = self._save_threads(threads)
         counts["macros"] = self._macros()
+        counts.update(service_levels(self.teams))
+        counts["mailboxes"] = self._mailboxes()
         counts.update(users=len(self.staff), teams=len(self.teams),
                       organisations=len(self.organisations), people=len(customers),
                       identities=sum(len(c.identities) for c in customers))
@@ -987,6 +1004,78 @@ class _Generator:
         ]
         Macro.objects.bulk_create(macros, ignore_conflicts=True)
         return len(macros)
+
+    def _mailboxes(self) -> int:
+        """The demo's mailboxes; one already there is kept as it is, given its team back
+        if a reset deleted the team."""
+        for address, name, team, language in MAILBOXES:
+            mailbox, _created = Mailbox.objects.get_or_create(address=address, defaults={
+                "name": name, "team": self.teams[team], "language": language})
+            if mailbox.team_id is None:
+                mailbox.team = self.teams[team]
+                mailbox.save(update_fields=["team"])
+        return len(MAILBOXES)
+
+
+# --- service levels -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    team: str
+    name: str
+    time_zone: str
+    weekdays: tuple[str, str]
+    weekend: tuple[str, str] | None
+    country: str
+    subdivision: str = ""
+
+
+# Follow the sun without night shifts: Tokyo hands over to Paris, Paris to New York, New York
+# to Tokyo (weekdays covered around the clock in winter and summer); a skeleton crew on
+# weekends, whose gaps the coverage page shows in red. Engineering keeps office hours.
+CALENDARS = (
+    CalendarSpec(_AP, "Support APAC (Tokyo)", "Asia/Tokyo", ("08:00", "18:00"),
+                 ("10:00", "14:00"), "JP"),
+    CalendarSpec(_EM, "Support EMEA (Paris)", "Europe/Paris", ("08:00", "18:00"),
+                 ("10:00", "16:00"), "FR"),
+    CalendarSpec(_AM, "Support Americas (New York)", "America/New_York", ("08:00", "20:00"),
+                 ("10:00", "16:00"), "US", "NY"),
+    CalendarSpec(_PE, "Product & Engineering (Berlin)", "Europe/Berlin", ("09:00", "17:00"),
+                 None, "DE", "BE"),
+)
+FOLLOW_THE_SUN = "Follow the sun"
+
+
+def service_levels(teams: dict[str, Team], *, now: datetime | None = None) -> dict[str, int]:
+    """Calendars for the demo teams, the follow-the-sun coverage plan of the three support
+    teams, the default plan tiers and SLA policies, then the clocks of every active
+    conversation. Idempotent: what exists (by name) is kept as it is."""
+    calendars = []
+    for spec in CALENDARS:
+        hours = {str(day): [list(spec.weekdays)] for day in range(5)}
+        if spec.weekend:
+            hours.update({str(day): [list(spec.weekend)] for day in (5, 6)})
+        team = teams.get(spec.team)
+        calendar, _created = SlaCalendar.objects.get_or_create(name=spec.name, defaults={
+            "time_zone": spec.time_zone, "weekly_hours": hours, "holiday_country": spec.country,
+            "holiday_subdivision": spec.subdivision})
+        if calendar.team_id is None and team is not None \
+                and not SlaCalendar.objects.filter(team=team).exists():
+            calendar.team = team
+            calendar.save(update_fields=["team", "updated_at"])
+        calendars.append(calendar)
+    plan, created = CoveragePlan.objects.get_or_create(name=FOLLOW_THE_SUN)
+    if created:
+        plan.calendars.set([c for c, spec in zip(calendars, CALENDARS, strict=True)
+                            if spec.team != _PE])
+        if not CoveragePlan.objects.filter(is_default=True).exists():
+            plan.is_default = True
+            plan.save(update_fields=["is_default", "updated_at"])
+    sla_defaults.install(django_apps)
+    active = Conversation.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True)
+    refreshed = sla_services.refresh_many(list(active), now=now)
+    return {"calendars": len(calendars), "sla conversations": refreshed}
 
 
 @cache
