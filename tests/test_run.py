@@ -67,7 +67,7 @@ def test_run_serves_pages_and_the_worker_processes_intake(tmp_path):
             "raw = services.store_raw('api', json.dumps({'from': {'value': 'w@example.com'},"
             " 'text': 'through the worker'}).encode(), {'channel': 'api'})\n"
             "process_inbound.delay(raw.pk)\n"
-            "for _ in range(300):\n"
+            "for _ in range(1200):  # up to 2 min on a loaded machine\n"
             "    rows = list(RawInbound.objects.order_by('pk'))\n"
             "    if all(row.status != 'received' for row in rows): break\n"
             "    time.sleep(0.1)\n"
