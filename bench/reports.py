@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = 3  # bump when the generated data changes shape: --keep then regenerates
+SCHEMA_VERSION = 4  # bump when the generated data changes shape: --keep then regenerates
 FULL_SIZE = {"postgresql": 1_000_000, "sqlite": 100_000}  # conversations at --scale 1
 PG_DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench_reports"
 SQLITE_DEFAULT_PATH = REPO / "var" / "bench" / "reports.sqlite3"
@@ -194,6 +194,11 @@ class Generator:
     def ts(self, epoch: str) -> str:
         return f"to_timestamp({epoch})" if self.pg else f"datetime({epoch}, 'unixepoch')"
 
+    def epoch(self, column: str) -> str:
+        if self.pg:
+            return f"CAST(extract(epoch FROM {column}) AS bigint)"
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
     def floor(self, expr: str) -> str:
         return f"CAST(floor({expr}) AS bigint)" if self.pg else f"CAST({expr} AS INTEGER)"
 
@@ -315,7 +320,11 @@ class Generator:
 
     def conversations(self, bounds: tuple[int, int]) -> None:
         lo, hi = bounds
-        created = f"{self.now} - {self.floor(f'bench_u(g.n, 1) * {SPAN_DAYS * 86400}')}"
+        # ids grow with time, as they do in production: conversation n opens at its share
+        # of the 400 days, give or take an hour
+        created = (f"{self.now - SPAN_DAYS * 86400} + "
+                   f"{self.floor(f'(g.n - 1) * {SPAN_DAYS * 86400 / self.n}')} + "
+                   f"{self.floor('bench_u(g.n, 1) * 3600')}")
         self.execute(f"""{self.series(lo, hi)}
             INSERT INTO conversations_conversation (
                 id, subject, status, priority, channel, language, plan, preview, message_count,
@@ -345,12 +354,13 @@ class Generator:
         base = f"""
             SELECT c.id AS cid, c.person_id AS pid, c.channel AS ch, c.plan AS plan,
                    c.language AS lang, c.team_id AS team,
-                   {self.now} - {self.floor(f"bench_u(c.id, 1) * {SPAN_DAYS * 86400}")} AS t0,
+                   {self.epoch("c.created_at")} AS t0,
                    {frt} AS frt, {wait} AS w, {nrt} AS nrt, {solve_wait} AS sw,
                    {reopen_wait} AS rw, {agent} AS a1, {agent2} AS a2,
                    CASE WHEN {u(10)} < 0.5 THEN 'pending' ELSE 'open' END AS st1,
                    {u(11)} < 0.6 AS turn2, {u(12)} < 0.9 AS solved, {u(13)} < 0.3 AS tagged,
                    {u(14)} < 0.3 AS noted, {u(15)} < 0.08 AS reopened,
+                   {u(17)} < 0.15 AS celebrated,
                    {self.floor(f"power({u(16)}, 2) * {len(TAGS)}")} AS tag
             FROM conversations_conversation c WHERE c.id BETWEEN {lo} AND {hi}"""
         solve_at = ("(CASE WHEN b.turn2 THEN b.t0 + b.frt + b.w + b.nrt "
@@ -377,6 +387,10 @@ class Generator:
              j(("from", "'pending'"), ("to", "'open'")), "b.turn2 AND b.st1 = 'pending'"),
             ("reply.sent", "b.t0 + b.frt + b.w + b.nrt", "b.a2", j(("channel", "b.ch")),
              "b.turn2"),
+            ("assignee.changed", "b.t0 + b.frt + b.w + b.nrt", "b.a2", j(("#to", "b.a2")),
+             "b.turn2"),
+            ("reaction.added", "b.t0 + b.frt + 60", "b.a2", j(("emoji", "'🎉'")),
+             "b.celebrated"),
             ("status.changed", solve_at, "b.a1", j(("from", solve_from), ("to", "'solved'")),
              "b.solved"),
             ("message.received", f"{solve_at} + b.rw", "NULL", j(("channel", "b.ch")),

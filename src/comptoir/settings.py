@@ -245,8 +245,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # the prefix keeps deployments (and test runs) sharing one Redis apart
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", "comptoir")},
+            "CONFIG": {
+                # redis-py 8 gives up a read after 5 s by default, as long as the blocking
+                # read that waits for a websocket's next event: idle websockets would drop
+                # every 5 s (django/channels_redis#422), so reads wait longer
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # keeps deployments (and test runs) sharing one Redis apart
+                "prefix": env("CHANNEL_PREFIX", "comptoir"),
+            },
         }
     }
 else:

@@ -24,7 +24,11 @@ from django.conf import settings
 from django.db import connection
 
 PYTHON = sys.executable
-REDIS_URL = "redis://127.0.0.1:6379/11"  # not db 0, where a developer's own runs live
+REDIS_URL = "redis://127.0.0.1:6379/10"  # not db 0, where a developer's own runs live
+# The kill test's workers, with their short visibility timeout, give back every message
+# unacknowledged for longer than that in their Redis database, whoever took it: a database
+# of their own keeps them from handing out the messages of tests running beside them.
+REDIS_KILL_URL = "redis://127.0.0.1:6379/11"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 # A message taken by a worker killed with SIGKILL goes back to its Redis queue after this.
 VISIBILITY_TIMEOUT = 8

@@ -19,7 +19,14 @@ from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import Event, Message, RawInbound, RawStatus
 from comptoir.conversations.tasks import process_inbound
 
-from .conftest import RABBITMQ_URL, REDIS_URL, VISIBILITY_TIMEOUT, require, wait_for
+from .conftest import (
+    RABBITMQ_URL,
+    REDIS_KILL_URL,
+    REDIS_URL,
+    VISIBILITY_TIMEOUT,
+    require,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 logger = logging.getLogger(__name__)
@@ -37,12 +44,15 @@ def declare(broker_url: str, queue: str) -> Queue:
 
 
 def delete(broker_url: str, queue: str) -> None:
-    """The queue and, on Redis, the keys of its binding, which kombu keeps."""
+    """The queue with what is left in it (a task beat sent, one a stopping worker gave
+    back); on Redis, every key named after it (its lists and bindings)."""
     with Connection(broker_url) as conn:
         channel = conn.default_channel
-        Queue(queue, Exchange(queue, type="direct"), routing_key=queue)(channel).delete()
         if broker_url.startswith("redis"):
-            channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+            for key in list(channel.client.scan_iter(match=f"*{queue}*")):
+                channel.client.delete(key)
+        else:
+            Queue(queue, Exchange(queue, type="direct"), routing_key=queue)(channel).delete()
 
 
 def send(broker_url: str, queue: str, raw_ids: list[int]) -> None:
@@ -71,7 +81,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(cluster_factory,
     are processed, a third takes over. Its unacknowledged messages come back (RabbitMQ: at
     once; Redis: after the visibility timeout) and processing is idempotent, so each raw
     payload became exactly one message."""
-    broker_url = REDIS_URL if broker == "redis" else RABBITMQ_URL
+    broker_url = REDIS_KILL_URL if broker == "redis" else RABBITMQ_URL
     require(broker_url)
     cluster = cluster_factory(COMPTOIR_BROKER_URL=broker_url,
                               COMPTOIR_BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))

@@ -245,3 +245,17 @@ def test_sla_outcomes_come_from_the_sla_events(agent):
                         ["Conversations (every target achieved)", 0, 1, 0.0]]
     assert {k.label: k.value for k in overview["kpis"]}["SLA targets achieved"] == \
         float(Decimal("66.7"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_in_several_processes_gives_what_one_process_gives():
+    """Several processes on a database they share (PostgreSQL, a SQLite file); one process
+    with an in-memory test database, which a fork cannot share. The same figures either way."""
+    demo.load(scale=0.02)
+    one = services.rebuild(workers=1)
+    facts = sorted(map(repr, ConversationFacts.objects.values()))
+    volume = sorted(VolumeDay.objects.values_list("day", "grain", "conversations"))
+    several = services.rebuild(workers=2)
+    assert (several.conversations, several.events) == (one.conversations, one.events) != (0, 0)
+    assert sorted(map(repr, ConversationFacts.objects.values())) == facts
+    assert sorted(VolumeDay.objects.values_list("day", "grain", "conversations")) == volume

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from comptoir.accounts.models import Role
+from comptoir.accounts.models import Role, Team
 from comptoir.conversations import services
 from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import Conversation, Event, RawInbound, RawStatus, Status
@@ -429,9 +429,12 @@ def test_the_roster_costs_the_same_whatever_the_team_size(django_assert_num_quer
     for _ in range(12):
         make_agent(large, skills=(skill,), leave=(date(2026, 11, 1), date(2026, 11, 30)))
     for team in (small, large):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):  # people, skills, who has them, leave
             roster = fetch.load_roster(NOW, team_id=team.pk)
         assert roster.members(team.pk)
+    with django_assert_num_queries(5):  # and the teams, for follow-the-sun
+        roster = fetch.load_roster(NOW)
+    assert len(roster.agents) == 13
 
 
 def test_the_mailbox_is_read_from_the_first_message_when_not_given():
@@ -466,3 +469,46 @@ def test_the_waiting_queue_job_routes_through_the_service(eager_tasks):
         assert tasks.route_waiting.delay().get() == 1
     waiting.refresh_from_db()
     assert waiting.assignee == hiro
+
+
+def test_the_intake_hook_costs_the_same_whatever_the_team_size():
+    """People, skills, leave, load and round-robin are read in a few queries, not per person
+    (what ``conversations.update`` then costs is its own)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    skill = Skill.objects.create(name="Billing", tags=["billing"])
+    counts = []
+    for size in (2, 9):
+        team = support_team(f"Support {size}")
+        for _ in range(size):
+            make_agent(team, hours=every_day(), skills=(skill,),
+                       leave=(date(2030, 1, 1), date(2030, 1, 2)))
+        Team.objects.exclude(pk=team.pk).update(is_support=False)
+        message = services.receive(_inbound())
+        with CaptureQueriesContext(connection) as queries:
+            decision = routing.route_new(message)
+        assert decision.outcome == Outcome.ASSIGNED and decision.team == team
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_batch_refreshes_clocks_and_announces_like_update(monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    from comptoir.sla import services as sla
+
+    team = support_team("Support")
+    agent = make_agent(team)
+    refreshed = []
+    monkeypatch.setattr(sla, "refresh_many", lambda ids, **kw: refreshed.extend(ids))
+    moved, kept_team = make_conversation(), make_conversation()
+    services.update(kept_team, None, team=team)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        routing.route_many([moved.pk, kept_team.pk], now=NOW)
+    assert refreshed == [moved.pk]  # the team changed: its calendar may differ
+    announced = [c.args[1] for c in callbacks if getattr(c, "args", None)
+                 and c.args[0] == "conversation.changed"]
+    assert [(a["id"], a["assignee_id"], a["team_id"]) for a in announced] == [
+        (moved.pk, agent.pk, team.pk), (kept_team.pk, agent.pk, team.pk)]
+    moved.refresh_from_db()
+    assert announced[0]["version"] == moved.version

@@ -8,7 +8,13 @@
    refresh is idempotent, and an event seen twice changes nothing);
 3. regroup the one-contact issues of the people concerned;
 4. re-aggregate each rollup family on the days those conversations count on, before and
-   after the change, and participation on the days of the new replies.
+   after the change (the detail grain from the facts, the coarser grains from the detail
+   rows), and participation on the days of the new replies.
+
+How far behind real time the figures run: the beat interval (10 s) plus one refresh. A
+refresh costs about the conversations it touches and the days they count on, not the size
+of the log: see ``bench/reports.py`` (``refresh_*_ms``) for measured figures. The report
+pages show the age of ``RollupState.as_of`` ("figures as of 12 s ago").
 
 :func:`rebuild` does the same for every conversation at once (``comptoir rebuild-rollups``).
 Each day rollup row is a pure function of the facts, so refreshing in any number of steps
@@ -433,25 +439,77 @@ def regroup_issues(people: Iterable[int], window: timedelta, touched: Touched | 
             by_person[row[0]].append(row)
         for rows in by_person.values():
             changed_rows += _regroup(rows, window, touched)
-    if changed_rows:
-        q = connection.ops.quote_name
-        table = q(ConversationFacts._meta.db_table)
-        assignments = ", ".join(f"{q(c)} = %s" for c in ISSUE_COLUMNS)
-        with connection.cursor() as cursor:  # one plain UPDATE per row: no CASE over thousands
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE {q('conversation_id')} = %s",  # noqa: S608
-                [(*(getattr(row, c) for c in ISSUE_COLUMNS), row.pk) for row in changed_rows])
+    write_issue_changes(changed_rows)
     return len(changed_rows)
 
 
+ISSUE_TABLE = "reports_issue_changes"  # temporary: new issue figures, applied in one UPDATE
+
+
+def write_issue_changes(rows: list[tuple]) -> None:
+    """Save new issue figures, rows of (conversation id, *ISSUE_COLUMNS): through a
+    temporary table and one ``UPDATE … FROM``, a fraction of the cost of an ``UPDATE`` per
+    row when a rebuild changes a hundred thousand."""
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(ConversationFacts._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ISSUE_TABLE} "
+                       "(conversation_id bigint PRIMARY KEY, issue_head boolean NOT NULL, "
+                       "issue_size integer NOT NULL, issue_solved boolean NOT NULL, "
+                       "issue_one_contact boolean NOT NULL)")
+        cursor.execute(f"DELETE FROM {ISSUE_TABLE}")  # noqa: S608
+        for chunk in _chunks(rows, 1000):  # a thousand rows a statement: few round trips
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {ISSUE_TABLE} (conversation_id, {', '.join(ISSUE_COLUMNS)}) "  # noqa: S608
+                f"VALUES {values}", [value for row in chunk for value in row])
+        assignments = ", ".join(f"{q(c)} = c.{c}" for c in ISSUE_COLUMNS)
+        cursor.execute(f"UPDATE {table} SET {assignments} FROM {ISSUE_TABLE} c "  # noqa: S608
+                       f"WHERE {table}.{q('conversation_id')} = c.conversation_id")
+
+
+def regroup_everyone(window: timedelta, done: Callable[[int], None]) -> int:
+    """:func:`regroup_issues` for every person, streaming the facts in person order."""
+    changed: list[tuple] = []
+    count = 0
+    rows: list[tuple] = []
+    qs = (ConversationFacts.objects.filter(person_id__isnull=False)
+          .order_by("person_id", "created_at", "pk")
+          .values_list("person_id", "pk", "created_at", "resolved_at", "solved", "one_touch",
+                       "created_day", *ISSUE_COLUMNS))
+
+    def flush() -> None:
+        nonlocal count
+        with transaction.atomic():
+            write_issue_changes(changed)
+        count += len(changed)
+        done(len(changed))
+        changed.clear()
+
+    for row in qs.iterator(chunk_size=20_000):
+        if rows and row[0] != rows[0][0]:
+            if len(rows) > 1:
+                changed.extend(_regroup(rows, window, None))
+            rows = []
+            if len(changed) >= 20_000:
+                flush()
+        rows.append(row)
+    if len(rows) > 1:
+        changed.extend(_regroup(rows, window, None))
+    flush()
+    return count
+
+
 def _regroup(rows: list[tuple], window: timedelta, touched: Touched | None,
-             ) -> list[ConversationFacts]:
+             ) -> list[tuple]:
     grouped = group_issues((IssueInput(r[1], r[2], r[3], r[4], r[5]) for r in rows), window)
     changed = []
     for r in rows:
         new = grouped[r[1]]
         if tuple(new) != tuple(r[7:]):
-            changed.append(ConversationFacts(pk=r[1], **new._asdict()))
+            changed.append((r[1], *new))
             if touched is not None:
                 touched.days["volume"].add(r[6])
     return changed
@@ -581,7 +639,9 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000,
 
     ``workers`` > 1 computes the facts in that many processes, each on its own ranges of
     conversation ids with its own database connection (``comptoir rebuild-rollups`` uses
-    one per core). Not with an in-memory SQLite database, which a process cannot share.
+    one per core). Not with an in-memory SQLite database, which a process cannot share, nor
+    inside a transaction, whose uncommitted rows other processes cannot see (and whose
+    connection a fork must not close): then one process does it all.
     """
     report = progress or (lambda step, advance, total: None)
     result = RebuildResult()
@@ -603,7 +663,7 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000,
             .aggregate(lo=Min("conversation_id"), hi=Max("conversation_id"))
         lo, hi = bounds["lo"] or 0, bounds["hi"] or -1
         report("facts", 0, hi - lo + 1)  # conversation ids, a few of which may be gaps
-        if workers > 1 and hi >= lo:
+        if workers > 1 and hi >= lo and not _in_memory() and not connection.in_atomic_block:
             pieces = max(1, workers * 16)
             step = max(1, (hi - lo + pieces) // pieces)
             ranges = [(a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
@@ -627,14 +687,8 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000,
         result.steps["facts_s"] = round(time.perf_counter() - t, 1)
 
         t = time.perf_counter()
-        people = list(ConversationFacts.objects.filter(person_id__isnull=False)
-                      .values("person_id").annotate(n=Count("pk")).filter(n__gt=1)
-                      .values_list("person_id", flat=True))
-        report("issues", 0, len(people))
-        for chunk in _chunks(people, 5000):
-            with transaction.atomic():
-                regroup_issues(chunk, pol.ocr_window)
-            report("issues", len(chunk), None)
+        report("issues", 0, None)  # conversations whose issue figures change
+        regroup_everyone(pol.ocr_window, lambda n: report("issues", n, None))
         result.steps["issues_s"] = round(time.perf_counter() - t, 1)
 
         t = time.perf_counter()
@@ -667,6 +721,10 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000,
 
 
 _WORKER_POLICIES: Policies | None = None
+
+
+def _in_memory() -> bool:
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
 
 
 def _facts_worker(args: tuple[int, int, int, int]) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """Load what the rules read, once, into ``rules``' plain objects (no query happens later).
 
-``load_roster`` reads configuration (people, teams, skills, hours, leave) in six queries
-whatever the number of people; ``standings`` reads who has what on their plate now and when
-each was last assigned, in one query. A batch loads both once and keeps them current itself.
+``load_roster`` reads configuration (people, teams, skills, hours, leave) in at most five
+queries whatever the number of people; ``standings`` reads who has what on their plate now
+and when each was last assigned, in one query. A batch loads both once and keeps them
+current itself.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ def load_roster(now: datetime, *, team_id: int | None = None, everyone: bool = F
                 ) -> rules.Roster:
     """The assignable people (active advocates and leads) of one team (``team_id``), of the
     support teams (the default: follow-the-sun), or of every team (``everyone``, for a batch
-    whose conversations may have any team)."""
-    teams = [rules.TeamInfo(pk, name, is_support)
-             for pk, name, is_support in Team.objects.values_list("id", "name", "is_support")]
+    whose conversations may have any team). At most five queries (four for one team),
+    whatever the number of people."""
+    if team_id is not None:  # its members only: which teams are support teams is moot
+        teams = [rules.TeamInfo(team_id, "", False)]
+    else:
+        teams = [rules.TeamInfo(pk, name, is_support) for pk, name, is_support
+                 in Team.objects.values_list("id", "name", "is_support")]
     memberships = User.teams.through.objects.filter(
         user__role__in=rules.ASSIGNABLE_ROLES, user__is_active=True,
     )

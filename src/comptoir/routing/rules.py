@@ -317,15 +317,6 @@ class Decision:
     screen: Screen | None
 
 
-def _rank(agent: Agent, loads: Mapping[int, int],
-          last_assigned: Mapping[int, float]) -> tuple[int, float, int]:
-    return loads.get(agent.id, 0), last_assigned.get(agent.id, float("-inf")), agent.id
-
-
-def _seconds(epoch: float | None) -> int | None:
-    return None if epoch is None else int(epoch)
-
-
 class Roster:
     """Everyone assignable, their teams and the skills, at one instant ``now``.
 
@@ -415,13 +406,15 @@ class Roster:
         else:
             screen = self.screen(("support",), self._support_pool, needs)
             team_reason = TeamReason.FOLLOW_THE_SUN
-        ranked = heapq.nsmallest(RANKED_KEPT, screen.kept,
-                                 key=lambda agent: _rank(agent, loads, last_assigned))
-        shown = [[agent.id, loads.get(agent.id, 0), _seconds(last_assigned.get(agent.id))]
-                 for agent in ranked]
+        # (open conversations, latest automatic assignment, id): plain tuples compare fast
+        never = float("-inf")
+        ranked = heapq.nsmallest(RANKED_KEPT, [
+            (loads.get(agent.id, 0), last_assigned.get(agent.id, never), agent.id)
+            for agent in screen.kept])
+        shown = [[pk, load, None if last == never else int(last)] for load, last, pk in ranked]
         needs_json = needs.as_json(screen.ignored_skills)
         if ranked:
-            chosen = ranked[0]
+            chosen = self.agents[ranked[0][2]]
             if team_id is None:
                 team_id = self._home_team(chosen)
                 screen.teams = screen.teams or self._available_teams(screen)

@@ -4,8 +4,9 @@
 ``conversations.services.update``, actor None, so its events are those of a manual change);
 ``route_new()`` is intake's hook (``conversations.services.process_raw``) and never raises;
 ``route_many()`` routes a batch (the waiting queue, an import) with the configuration loaded
-once and the same events written in bulk; ``route_waiting()`` gives the conversations that
-wait in a queue to whoever has come on shift since.
+once and what ``update`` does done in bulk (the same events, service-level clocks, live
+updates); ``route_waiting()`` gives the conversations that wait in a queue to whoever has
+come on shift since (``tasks.route_waiting``, for beat).
 
 Each routing writes one :class:`~.models.RoutingDecision` (the explanation admins read on
 "Why here?"). A conversation nobody can take keeps (or gets) its team, stays unassigned, and
@@ -26,6 +27,7 @@ from comptoir.accounts.models import Team, User
 from comptoir.conversations import services as conversations
 from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import Conversation, Event, Message, MessageKind
+from comptoir.sla import services as sla
 
 from . import fetch, rules
 from .models import (
@@ -51,7 +53,8 @@ def route(conversation: Conversation, *, mailbox: str | None = None,
 
     ``mailbox``: the address its first message came to (looked up when None). ``now``: the
     instant the rules are read at (shifts, leave), and the decision's time. The conversation
-    is locked and read again unless ``fresh`` (the caller created it in its transaction).
+    is locked and read again unless ``fresh``: the caller has just created it in its
+    transaction (``receive()``), so it is current and has no tags yet.
     Runs in the caller's transaction if there is one, without a savepoint of its own: an
     exception aborts that transaction.
     """
@@ -64,7 +67,8 @@ def route(conversation: Conversation, *, mailbox: str | None = None,
         if mailbox is None:
             mailbox = (Conversation.objects.filter(pk=conversation.pk)
                        .values_list(fetch.first_mailbox(), flat=True).first()) or ""
-        tags = fetch.tags_of([conversation.pk]).get(conversation.pk, [])
+        # a conversation just opened by receive() has no tags yet
+        tags = [] if fresh else fetch.tags_of([conversation.pk]).get(conversation.pk, [])
         roster = fetch.load_roster(now, team_id=conversation.team_id)
         loads, last = fetch.standings(roster.agents)
         needs = roster.needs(conversation.language, tags, mailbox, conversation.subject)
@@ -129,7 +133,9 @@ def route_many(conversation_ids: Iterable[int], *, trigger: str = Trigger.REQUES
     since the ids were listed) are skipped. ``record_queued=False`` writes nothing for a
     conversation nobody can take (routing the waiting queue again must not repeat the same
     "still waiting" every minute). Each ``batch_size`` conversations are one transaction,
-    their rows locked; events are those ``route()`` writes, in bulk. Returns the decisions.
+    their rows locked; it writes the events ``route()`` writes, in bulk, recomputes the
+    service-level clocks of those whose team changed and announces every change to the open
+    pages, as ``conversations.update`` does. Returns the decisions.
     """
     now = now or timezone.now()
     ids = list(dict.fromkeys(conversation_ids))
@@ -144,15 +150,17 @@ def route_many(conversation_ids: Iterable[int], *, trigger: str = Trigger.REQUES
                 Conversation.objects.select_for_update()
                 .filter(pk__in=chunk, assignee__isnull=True, status__in=rules.LOAD_STATUSES)
                 .annotate(first_mailbox=fetch.first_mailbox()).order_by("pk")
-                .values_list("pk", "person_id", "team_id", "language", "subject",
-                             "first_mailbox")
+                .only("pk", "person_id", "team_id", "language", "subject", "status",
+                      "priority", "version", "message_count", "last_activity_at")
             )
-            tags = fetch.tags_of(row[0] for row in rows)
+            tags = fetch.tags_of(row.pk for row in rows)
             decisions: list[RoutingDecision] = []
-            changes: list[tuple] = []
-            for pk, person_id, team_id, language, subject, mailbox in rows:
-                mailbox = str(mailbox or "")
-                needs = roster.needs(language, tags.get(pk, ()), mailbox, subject)
+            staged: list[tuple[Conversation, rules.Decision]] = []
+            for conversation in rows:
+                pk, team_id = conversation.pk, conversation.team_id
+                mailbox = str(conversation.first_mailbox or "")
+                needs = roster.needs(conversation.language, tags.get(pk, ()), mailbox,
+                                     conversation.subject)
                 decision = roster.decide(
                     needs, team_id=team_id,
                     team_reason=_team_reason_of(team_id, mailbox, trigger),
@@ -166,13 +174,14 @@ def route_many(conversation_ids: Iterable[int], *, trigger: str = Trigger.REQUES
                     loads[decision.assignee_id] = loads.get(decision.assignee_id, 0) + 1
                     last[decision.assignee_id] = at.timestamp()
                 decisions.append(_decision_row(pk, decision, trigger, at))
-                changes.append((pk, person_id, team_id, decision))
+                staged.append((conversation, decision))
             if decisions:
-                _store_pools([change[3] for change in changes], now)
-                for record, change in zip(decisions, changes, strict=True):
-                    record.pool_id = _pool_id(change[3])
+                _store_pools([decision for _conversation, decision in staged], now)
+                for record, (_conversation, decision) in zip(decisions, staged, strict=True):
+                    record.pool_id = _pool_id(decision)
                 RoutingDecision.objects.bulk_create(decisions)
-                _write_changes(changes, decisions)
+                _write_changes(staged, decisions)
+                _after_changes(staged, decisions[-1].created_at)
             recorded.extend(decisions)
     return recorded
 
@@ -249,7 +258,8 @@ def _queued_data(record: RoutingDecision) -> dict:
     return {"team_id": record.team_id, "reason": record.reason, "decision_id": record.pk}
 
 
-def _write_changes(changes: list[tuple], decisions: list[RoutingDecision]) -> None:
+def _write_changes(staged: list[tuple[Conversation, rules.Decision]],
+                   decisions: list[RoutingDecision]) -> None:
     """The rows and events ``route()`` would write (through ``conversations.update``), for
     a whole chunk whose decisions are stored (with their ids): one event per changed field,
     assignee before team, actor None; each changed conversation takes its assignee and team
@@ -257,7 +267,8 @@ def _write_changes(changes: list[tuple], decisions: list[RoutingDecision]) -> No
     decision time."""
     events: list[Event] = []
     changed: list[int] = []
-    for (pk, person_id, team_id, decision), record in zip(changes, decisions, strict=True):
+    for (conversation, decision), record in zip(staged, decisions, strict=True):
+        pk, team_id = conversation.pk, conversation.team_id
         kinds = []
         if decision.assignee_id is not None:
             kinds.append((EventKind.ASSIGNEE_CHANGED, {"from": None, "to": decision.assignee_id}))
@@ -267,8 +278,9 @@ def _write_changes(changes: list[tuple], decisions: list[RoutingDecision]) -> No
             changed.append(pk)
         if decision.outcome == Outcome.QUEUED:
             kinds.append((EventKind.ASSIGNMENT_QUEUED, _queued_data(record)))
-        events.extend(Event(conversation_id=pk, person_id=person_id, kind=kind, actor=None,
-                            created_at=record.created_at, data=data) for kind, data in kinds)
+        events.extend(Event(conversation_id=pk, person_id=conversation.person_id, kind=kind,
+                            actor=None, created_at=record.created_at, data=data)
+                      for kind, data in kinds)
     if changed:
         # the chunk's rows are locked: no other decision can be newer than its first one
         mine = (RoutingDecision.objects.filter(conversation=OuterRef("pk"),
@@ -279,6 +291,25 @@ def _write_changes(changes: list[tuple], decisions: list[RoutingDecision]) -> No
             team_id=Subquery(mine.values("team_id")[:1]),
             updated_at=decisions[-1].created_at, version=F("version") + 1)
     Event.objects.bulk_create(events)
+
+
+def _after_changes(staged: list[tuple[Conversation, rules.Decision]], at: datetime) -> None:
+    """What ``conversations.update`` does after a change, for a chunk: service-level clocks
+    recomputed where the team changed (its calendar may differ), and each changed
+    conversation announced to the open pages once the transaction commits."""
+    moved = [conversation.pk for conversation, decision in staged
+             if decision.team_id != conversation.team_id]
+    if moved:
+        sla.refresh_many(moved)
+    for conversation, decision in staged:
+        if decision.assignee_id is None and decision.team_id == conversation.team_id:
+            continue
+        conversation.assignee_id = decision.assignee_id
+        conversation.team_id = decision.team_id
+        conversation.version += 1
+        conversation.updated_at = at
+        # TODO(#5): a public "announce" in conversations.services would spare this private call
+        conversations._announce(conversation)
 
 
 # --- a person's own settings ----------------------------------------------------------------

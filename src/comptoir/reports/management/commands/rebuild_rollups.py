@@ -18,12 +18,8 @@ class Command(BaseCommand):
                                  "with an in-memory database)")
 
     def handle(self, *args, workers, **options):
-        from django.db import connection
-
-        name = str(connection.settings_dict["NAME"])
-        in_memory = connection.vendor == "sqlite" and (":memory:" in name or "mode=memory" in name)
-        if workers <= 0:
-            workers = 1 if in_memory else (os.cpu_count() or 1)
+        if workers <= 0:  # the service falls back to one where processes cannot share
+            workers = os.cpu_count() or 1
         progress = Progress(
             TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=Console(stderr=True),
