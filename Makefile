@@ -61,8 +61,8 @@ test: lint test-sqlite test-postgres
 
 # Extract the UI strings into the .po files, then compile them (the .mo files are committed).
 messages: install
-	cd src/comptoir && ../../$(BIN)/comptoir makemessages -l fr -l de -l es -l ja --no-obsolete \
-	  --ignore 'static/vendor/*' && ../../$(BIN)/comptoir compilemessages
+	cd src/comptoir && COMPTOIR_VAR_DIR=../../var ../../$(BIN)/comptoir makemessages -l fr -l de -l es -l ja --no-obsolete \
+	  --ignore 'static/vendor/*' && COMPTOIR_VAR_DIR=../../var ../../$(BIN)/comptoir compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -953,15 +953,46 @@ class SqlCounter:
 RETURN_PATH = re.compile(rb"Return-Path: <([^>]*)>")
 
 
+AGENTS = (("en", "fr"), ("en",), ("fr",), ("de", "en"), ("es", "en"), ("ja", "en"),
+          ("en", "es"), ("fr", "de"))
+
+
 def configure_mailbox() -> str:
-    """The address the corpus writes to, as a configured mailbox (no acknowledgements), as a
-    real installation has it; "" when this version of comptoir has no mailboxes."""
-    try:
-        from comptoir.email.models import Mailbox
-    except ImportError:
-        return ""
+    """The installation the mail arrives at, as a real help desk has it: the mailbox the
+    corpus writes to (no acknowledgements) belongs to a support team of eight agents (the
+    languages of the corpus) who, like the team's calendar, work every hour, so that they
+    are on shift whenever the benchmark runs, and every customer's plan
+    has service levels, so that each message routes, assigns and runs clocks as in
+    production. Intake creates its customers on the plan "free": that tier gets the "paid"
+    tier's policy and channels. Returns the mailbox's address."""
+    from comptoir.accounts.models import Role, Team, User
+    from comptoir.email.models import Mailbox
+    from comptoir.routing.models import WorkingHours
+    from comptoir.sla.models import Calendar, PlanTier
+
+    around_the_clock = {str(day): [["00:00", "24:00"]] for day in range(7)}
+
+    team, _created = Team.objects.get_or_create(
+        slug="support", defaults={"name": "Support", "time_zone": "Europe/Paris",
+                                  "is_support": True})
+    for number, languages in enumerate(AGENTS, start=1):
+        agent, _created = User.objects.get_or_create(
+            username=f"agent{number}",
+            defaults={"first_name": f"Agent{number}", "role": Role.ADVOCATE,
+                      "time_zone": "Europe/Paris", "spoken_languages": list(languages),
+                      "password": "!"})
+        agent.teams.add(team)
+        WorkingHours.objects.update_or_create(user=agent,
+                                              defaults={"weekly_hours": around_the_clock})
+    Calendar.objects.get_or_create(
+        team=team, defaults={"name": "Support (around the clock)", "time_zone": "Europe/Paris",
+                             "weekly_hours": around_the_clock})
+    paid = PlanTier.objects.get(plan="paid")
+    PlanTier.objects.filter(plan="free").update(sla_policy=paid.sla_policy_id,
+                                                channels=paid.channels)
     Mailbox.objects.get_or_create(address=SUPPORT_ADDRESS,
-                                  defaults={"name": "Brioche Support", "auto_ack": False})
+                                  defaults={"name": "Brioche Support", "auto_ack": False,
+                                            "team": team})
     return SUPPORT_ADDRESS
 
 
@@ -1114,6 +1145,7 @@ def database_counts() -> dict[str, int]:
         RawInbound,
     )
     from comptoir.people.models import Identity, Person
+    from comptoir.sla.models import SlaClock
 
     statuses = {f"raw_{row['status']}": row["n"] for row in
                 RawInbound.objects.values("status").annotate(n=Count("id")).order_by("status")}
@@ -1122,6 +1154,8 @@ def database_counts() -> dict[str, int]:
         **statuses,
         "messages": Message.objects.count(),
         "conversations": Conversation.objects.count(),
+        "assigned": Conversation.objects.filter(assignee__isnull=False).count(),
+        "sla_clocks": SlaClock.objects.count(),
         "people": Person.objects.count(),
         "identities": Identity.objects.count(),
         "attachments": Attachment.objects.count(),

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = 3  # bump when the generated data changes shape: --keep then regenerates
+SCHEMA_VERSION = 4  # bump when the generated data changes shape: --keep then regenerates
 FULL_SIZE = {"postgresql": 1_000_000, "sqlite": 200_000}  # conversations at --scale 1
 PG_DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench"
 SQLITE_DEFAULT_PATH = REPO / "var" / "bench" / "inbox.sqlite3"
@@ -485,15 +485,15 @@ class Generator:
         # One email identity per person (same id), a chat visitor id for one in five.
         self.execute(f"""
             INSERT INTO people_identity (id, person_id, kind, network, value, display, proof,
-                                         verified_at, created_at)
+                                         verified_at, created_at, bounce_reason)
             SELECT p.id, p.id, 'email', '', 'customer' || p.id || '@mail' || (p.id % 97)
-                   || '.example', '', '', NULL, p.created_at
+                   || '.example', '', '', NULL, p.created_at, ''
             FROM people_person p WHERE p.id BETWEEN {lo} AND {hi}""")
         self.execute(f"""
             INSERT INTO people_identity (id, person_id, kind, network, value, display, proof,
-                                         verified_at, created_at)
+                                         verified_at, created_at, bounce_reason)
             SELECT {people} + p.id / 5, p.id, 'chat', '', 'visitor-' || p.id, '', '', NULL,
-                   p.created_at
+                   p.created_at, ''
             FROM people_person p WHERE p.id BETWEEN {lo} AND {hi} AND p.id % 5 = 0""")
 
     def conversations(self, bounds: tuple[int, int]) -> None:
@@ -545,7 +545,7 @@ class Generator:
         self.execute(f"""
             INSERT INTO conversations_message (
                 kind, channel, body_text, body_html, language, external_id, idempotency_key,
-                created_at, author_id, conversation_id, identity_id, person_id)
+                created_at, author_id, conversation_id, identity_id, person_id, meta)
             SELECT m.kind, m.channel, t.body, '', m.language,
                    CASE WHEN m.kind = 'inbound' AND m.channel = 'email'
                         THEN '<' || m.cid || '.' || m.k || '@mail.example>' ELSE '' END,
@@ -554,7 +554,7 @@ class Generator:
                         THEN COALESCE(m.assignee_id, {self.agent0} + m.cid % {AGENTS}) END,
                    m.cid,
                    CASE WHEN m.kind = 'inbound' THEN m.person_id END,
-                   CASE WHEN m.kind = 'inbound' THEN m.person_id END
+                   CASE WHEN m.kind = 'inbound' THEN m.person_id END, '{{}}'
             FROM (
                 SELECT c.id AS cid, c.channel AS channel, c.language AS language,
                        c.message_count AS mc, c.assignee_id AS assignee_id,

@@ -20,7 +20,11 @@ conversations before each:
   sweep again, which must record nothing (``sla_sweep_idempotent``);
 - ``sla_sweep_outage_1h_s``: the first sweep after an hour without any (a worker down);
 - ``sla_sweep_backlog_s``: the first sweep ever over three days of conversations (every
-  warning and breach since they were created: tens of thousands of events).
+  warning and breach since they were created: tens of thousands of events). A sweep records
+  at most ``sla.services.RECORDS_PER_SWEEP`` of them and the sweep job goes on at once
+  while some are left: ``sla_backlog_sweeps``, ``sla_backlog_drain_s`` and
+  ``sla_backlog_longest_s`` are the sweeps it takes to record them all, their total and the
+  longest one.
 
 The state "the previous sweep ran at T" is made by a real sweep at T, its escalations then
 marked done (running tens of thousands would take the sweeps of hours).
@@ -349,7 +353,7 @@ def catch_up(until: datetime) -> None:
     from comptoir.sla import services as sla
     from comptoir.sla.models import SlaClock
 
-    sla.sweep(until, escalation_limit=0)
+    sla.sweep(until, escalation_limit=0, record_limit=None)
     SlaClock.objects.filter(warned_at__isnull=False, warning_escalated_at__isnull=True).update(
         warning_escalated_at=F("warned_at"))
     SlaClock.objects.filter(breached_at__isnull=False, breach_escalated_at__isnull=True).update(
@@ -448,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     idempotent = not duplicate_records()
     outage = timed_sweep("sweep after a 1-hour outage", now - timedelta(hours=1))
     backlog = timed_sweep(f"first sweep ever ({SPAN_HOURS} h of backlog)", None)
+    # what the sweep job does next: sweep again at once while records are left
+    drain = [backlog]
+    while drain[-1].records_pending and len(drain) < 1000:
+        drain.append(sla.sweep(now))
+    drain_s = sum(r.seconds for r in drain)
+    drain_records = sum(r.warned + r.breached for r in drain)
 
     sweep_s = statistics.median(r.seconds for r in minute)
     last = minute[-1]
@@ -476,10 +486,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"first sweep ever, {SPAN_HOURS} h of backlog: {backlog.seconds:.3f} s (bulk "
           f"{backlog.bulk_seconds:.3f} s) — {backlog.warned:,} warnings, {backlog.breached:,} "
           f"breaches recorded; {backlog.escalations_pending:,} escalations left")
+    print(f"the whole backlog: {drain_records:,} warnings and breaches recorded by {len(drain)} "
+          f"sweeps in {drain_s:.1f} s, the longest {max(r.seconds for r in drain):.3f} s; "
+          f"{drain[-1].escalations_pending:,} escalations left for the next sweeps")
     print(f"target full sweep < {TARGET_SWEEP_S:.0f} s: per-minute sweep "
           f"{'met' if sweep_s < TARGET_SWEEP_S else 'missed'}; after a 1-hour outage "
-          f"{'met' if outage.seconds < TARGET_SWEEP_S else 'missed'}; 72 h backlog "
-          f"{'met' if backlog.seconds < TARGET_SWEEP_S else 'missed'}")
+          f"{'met' if outage.seconds < TARGET_SWEEP_S else 'missed'}; 72 h backlog, every "
+          f"sweep {'met' if max(r.seconds for r in drain) < TARGET_SWEEP_S else 'missed'}")
     figures = {
         "db": connection.vendor, "conversations": size, "events": meta["events"],
         "clocks": before["clocks"], "generation_s": meta["generation_s"],
@@ -498,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
         "sla_sweep_backlog_s": round(backlog.seconds, 3),
         "sla_sweep_backlog_bulk_s": round(backlog.bulk_seconds, 3),
         "sla_sweep_backlog_records": backlog.warned + backlog.breached,
+        "sla_backlog_sweeps": len(drain), "sla_backlog_drain_s": round(drain_s, 3),
+        "sla_backlog_longest_s": round(max(r.seconds for r in drain), 3),
+        "sla_backlog_records": drain_records,
     }
     print(json.dumps(figures))
     return 0

@@ -7,19 +7,25 @@ ships without a permission check. The API is walked in tests/api/test_permission
 from datetime import date
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from comptoir.accounts.models import ApiToken, Role
 from comptoir.accounts.permissions import ROLE_PERMS, Perm
+from comptoir.bugs import services as bugs
 from comptoir.conversations import services
 from comptoir.conversations.inbound import InboundAttachment
 from comptoir.conversations.models import Macro, RawInbound
 from comptoir.people import services as people
 from comptoir.routing.models import Leave
 from comptoir.sla.models import Calendar as SlaCalendar
+from comptoir.surveys.models import Survey, SurveyState
+from comptoir.surveys.tokens import make_token
 
 from .factories import make_message, make_user
+from .pairing.walk import pairing_args, propose_data
+from .quality.walk import quality_args
 
 # url name -> (method, permission, POST data builder or None)
 ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
@@ -68,10 +74,74 @@ ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
                                               "ends_on": "2027-03-02"}),
     "routing_leave_remove": ("POST", Perm.VIEW, {}),
     "routing_skills": ("POST", Perm.VIEW, {}),
+    "quality_home": ("GET", Perm.REVIEW, None),
+    "quality_review": ("POST", Perm.REVIEW, {}),
+    "quality_received": ("GET", Perm.REVIEW, None),
+    "quality_review_detail": ("GET", Perm.REVIEW, None),
+    "quality_dispute_open": ("POST", Perm.REVIEW, {"reason": "Walked"}),
+    "quality_disputes": ("GET", Perm.REVIEW, None),
+    "quality_dispute_resolve": ("POST", Perm.REVIEW, {"outcome": "reject"}),
+    "quality_iqs": ("GET", Perm.MANAGE_QUALITY, None),
+    "quality_scorecards": ("GET", Perm.MANAGE_QUALITY, None),
+    "quality_scorecard_create": ("POST", Perm.MANAGE_QUALITY, {"name": "Walked"}),
+    "quality_scorecard": ("GET", Perm.MANAGE_QUALITY, None),
+    "quality_scorecard_edit": ("POST", Perm.MANAGE_QUALITY, {"name": "Walked card"}),
+    "quality_category_add": ("POST", Perm.MANAGE_QUALITY, {"name": "Clarity", "scale": "3",
+                                                           "weight": "20"}),
+    "quality_category_edit": ("POST", Perm.MANAGE_QUALITY, {"name": "Spare", "scale": "2",
+                                                            "weight": "30"}),
+    "quality_category_remove": ("POST", Perm.MANAGE_QUALITY, {}),
+    "quality_calibrations": ("GET", Perm.REVIEW, None),
+    "quality_calibration_start": ("POST", Perm.MANAGE_QUALITY, {}),
+    "quality_calibration": ("GET", Perm.REVIEW, None),
+    "quality_calibration_reveal": ("POST", Perm.MANAGE_QUALITY, {}),
+    "quality_best_answers": ("GET", Perm.REVIEW, None),
+    "quality_onboarding": ("GET", Perm.REVIEW, None),
+    "survey": ("POST", None, {"rating": "good"}),  # public: the signed link is the key
+    "survey_settings": ("POST", Perm.MANAGE_SURVEYS, {"delay_hours": "24",
+                                                      "suppression_days": "30",
+                                                      "expiry_days": "14"}),
+    "reports_csat": ("GET", Perm.VIEW_REPORTS, None),
+    "bugs": ("GET", Perm.VIEW, None),
+    "bug": ("GET", Perm.VIEW, None),
+    "bug_mark_fixed": ("POST", Perm.UPDATE, {"note": "Fixed in 2.4."}),
+    "bug_follow_up": ("POST", Perm.REPLY, {}),
+    "bug_panel": ("GET", Perm.VIEW, None),
+    "bug_search": ("GET", Perm.VIEW, None),
+    "bug_link": ("POST", Perm.UPDATE, {"title": "Walked bug"}),
+    "bug_unlink": ("POST", Perm.UPDATE, {}),
+    "teamwork_today": ("GET", Perm.REPLY, None),
+    "teamwork_today_panel": ("GET", Perm.REPLY, None),
+    "teamwork_share_settings": ("POST", Perm.REPLY, {"daily_count": "3"}),
+    "teamwork_coverage": ("GET", Perm.VIEW_REPORTS, None),
+    "teamwork_ask_panel": ("GET", Perm.REPLY, None),
+    "teamwork_ask": ("POST", Perm.REPLY, {"key": "walked"}),
+    "pairing_home": ("GET", Perm.VIEW, None),
+    "pairing_propose": ("POST", Perm.REPLY, propose_data()),
+    "pairing_records": ("GET", Perm.VIEW, None),
+    "pairing_overview": ("GET", Perm.VIEW, None),
+    "pairing_coverage": ("POST", Perm.MANAGE_SLA, {}),
+    "pairing_detail": ("GET", Perm.VIEW, None),
+    "pairing_workspace": ("GET", Perm.VIEW, None),
+    "pairing_record": ("POST", Perm.REPLY, {"learnings": "Walked again"}),
+    "pairing_cancel": ("POST", Perm.REPLY, {}),
+    "pairing_react": ("POST", Perm.REACT, {"emoji": "👀"}),
+    "support_days": ("GET", Perm.REPLY, None),
+    "support_day_create": ("POST", Perm.MANAGE_TEAMWORK, {"day": "2099-03-01", "title": "Walk",
+                                                          "whole_company": "on"}),
+    "support_day_guidance": ("GET", Perm.REPLY, None),
+    "support_day_tone_note": ("POST", Perm.MANAGE_TEAMWORK, {"language": "fr", "text": "Vous"}),
+    "support_day_banner": ("GET", Perm.REPLY, None),
+    "support_day": ("GET", Perm.REPLY, None),
+    "support_day_ux": ("POST", Perm.REPLY, {"title": "Walked"}),
+    "support_day_learnings": ("POST", Perm.MANAGE_TEAMWORK, {"learnings": "Walked"}),
+    "support_day_roster": ("GET", Perm.REPLY, None),
+    "support_day_on_call": ("POST", Perm.MANAGE_TEAMWORK, {"on_call": "1"}),
 }
 # Mounted third-party URL trees with their own checks: allauth (login pages are public),
 # Django's admin (is_staff), set_language (public by design), and the API (walked apart).
-OTHER_TREES = ("accounts/", "admin/", "i18n/", "api/")
+# Signed webhooks (hooks/) answer by their signature, not a login: tests/bugs/test_webhook.py.
+OTHER_TREES = ("accounts/", "admin/", "i18n/", "api/", "hooks/")
 
 
 def product_url_names() -> set[str]:
@@ -122,8 +192,17 @@ def build_world(user):
         "open_forwarded": [forward.pk],
         **sla_args(),
         **routing_args(user, conversation),
+        **quality_args(user),
+        **survey_args(conversation),
+        **bugs_args(user, conversation),
+        **pairing_args(user),
+        "teamwork_ask_panel": [conversation.pk], "teamwork_ask": [conversation.pk],
+        **support_day_args(user),
     }
-    extra = {"person_merge": {"target": other.pk}}
+    extra = {"person_merge": {"target": other.pk},
+             # a Sunday: nobody works office hours, so the day is its UTC date
+             "support_day_on_call": {"hour": "2099-03-01T00:00:00+00:00",
+                                     "advocate": make_user(Role.ADVOCATE).pk}}
     return args, extra
 
 
@@ -134,9 +213,38 @@ def sla_args() -> dict[str, list]:
             "sla_holiday_remove": [holiday.pk]}
 
 
+def survey_args(conversation) -> dict[str, list]:
+    survey = Survey.objects.create(
+        conversation=conversation, person_id=conversation.person_id, language="en",
+        channel=conversation.channel, solved_at=conversation.created_at,
+        state=SurveyState.SENT, sent_at=conversation.created_at,
+    )
+    return {"survey": [make_token(survey.pk)]}
+
+
 def routing_args(user, conversation) -> dict[str, list]:
     leave = Leave.objects.create(user=user, starts_on=date(2027, 1, 4), ends_on=date(2027, 1, 5))
     return {"routing_why": [conversation.pk], "routing_leave_remove": [leave.pk]}
+
+
+def support_day_args(user) -> dict[str, list]:
+    from comptoir.teamwork import support_days
+
+    day = support_days.schedule(user, day=date(2099, 3, 1), title="Walk", whole_company=True)
+    return {name: [day.pk] for name in ("support_day", "support_day_ux",
+                                        "support_day_learnings", "support_day_roster",
+                                        "support_day_on_call")}
+
+
+def bugs_args(user, conversation) -> dict[str, list]:
+    bug, _new = bugs.create_bug(user, "Walked", f"https://github.com/o/r/issues/{conversation.pk}")
+    bugs.link(conversation, bug, user)
+    fixed, _new = bugs.create_bug(user, "Walked and fixed")
+    bugs.mark_fixed(fixed, user)
+    late, _new = bugs.link(conversation, fixed, user)  # linked after the fix: not told yet
+    return {"bug": [bug.pk], "bug_mark_fixed": [bug.pk], "bug_follow_up": [late.pk],
+            "bug_panel": [conversation.pk], "bug_search": [conversation.pk],
+            "bug_link": [conversation.pk], "bug_unlink": [conversation.pk, bug.pk]}
 
 
 FORWARD = "FYI\n\n-----Original Message-----\nFrom: Eve <eve@example.com>\nSubject: Hi\n\nHelp me"
@@ -146,16 +254,20 @@ ROLES = [r.value for r in Role]
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
 def test_walk_every_url_with_every_role(role, eager_tasks):
+    """One world per role; each request runs in a savepoint rolled back after it, so every
+    URL sees the world as built (a merge, a deletion or a revoked token is undone)."""
     failures = []
+    user = make_user(role if role != "anonymous" else Role.ADVOCATE)
+    args, extra = build_world(user)
     for name, (method, perm, data) in ROUTES.items():
         client = Client()
-        user = make_user(role if role != "anonymous" else Role.ADVOCATE)
         if role != "anonymous":
             client.force_login(user)
-        args, extra = build_world(user)
         url = reverse(name, args=args.get(name, []))
         payload = {**(data or {}), **extra.get(name, {})}
-        response = client.post(url, payload) if method == "POST" else client.get(url)
+        with transaction.atomic():
+            response = client.post(url, payload) if method == "POST" else client.get(url)
+            transaction.set_rollback(True)
         status = response.status_code
         if role == "anonymous" and perm is None:
             ok = status == 302

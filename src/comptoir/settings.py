@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,6 +54,11 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.api",
     "comptoir.reports",
+    "comptoir.bugs",
+    "comptoir.surveys",
+    "comptoir.quality",
+    "comptoir.teamwork",
+    "comptoir.pairing",
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
@@ -237,7 +243,44 @@ CELERY_BEAT_SCHEDULE = {
                        "options": {"expires": 900.0}},
     # SLA warnings, breaches and escalations (comptoir.sla.services.sweep)
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0, "options": {"expires": 60.0}},
+    # follow-ups of fixed bugs whose job was lost (comptoir.bugs)
+    "bugs-missed-follow-ups": {"task": "bugs.send_missed_follow_ups", "schedule": 300.0,
+                               "options": {"expires": 300.0}},
+    # the week's peer-review assignments, Monday 00:30 UTC (idempotent: a rerun adds nothing)
+    "quality-review-assignments": {"task": "quality.build_weekly_assignments",
+                                   "schedule": crontab(minute=30, hour=0, day_of_week=1)},
+    # satisfaction surveys: offer those due (solved long enough ago), retry failed sends
+    "surveys-offer": {"task": "surveys.offer_due", "schedule": 300.0,
+                      "options": {"expires": 300.0}},
+    # conversations waiting in a queue go to whoever came on shift (follow-the-sun)
+    "routing-waiting": {"task": "routing.route_waiting", "schedule": 300.0,
+                        "options": {"expires": 300.0}},
+    # daily shares: picked (and topped up) for people whose working day has started in their
+    # time zone, with the morning digest (one a person a day, however often this runs)
+    "teamwork-shares": {"task": "teamwork.pick_due_shares", "schedule": crontab(minute=0),
+                        "options": {"expires": 3600.0}},
+    # a person's first ever reply to a customer, celebrated once for the team to see
+    "teamwork-first-replies": {"task": "teamwork.celebrate_first_replies", "schedule": 60.0,
+                               "options": {"expires": 60.0}},
+    # customer days held without their record: the pair is reminded once (comptoir.pairing)
+    "pairing-record-reminders": {"task": "pairing.remind_missing_records",
+                                 "schedule": crontab(minute=15), "options": {"expires": 3600.0}},
 }
+
+# --- bugs (comptoir.bugs) -------------------------------------------------------------------
+# The secret entered in the GitHub repository's webhook settings: POST /hooks/github/ checks
+# each delivery's X-Hub-Signature-256 with it. Empty: the endpoint answers 503.
+GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET")
+GITHUB_WEBHOOK_MAX_BYTES = int(env("GITHUB_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
+GITHUB_WEBHOOK_RATE_PER_MINUTE = int(env("GITHUB_WEBHOOK_RATE_PER_MINUTE", "120"))
+
+# --- whole-team support (comptoir.teamwork) -------------------------------------------------
+# Each person's daily share by default (they change their own; 0 is off), the tag marking
+# conversations that suit a newcomer, and how close to its SLA target a conversation is left
+# to advocates.
+TEAMWORK_DAILY_SHARE = int(env("TEAMWORK_DAILY_SHARE", "5"))
+TEAMWORK_GOOD_FIRST_TAG = env("TEAMWORK_GOOD_FIRST_TAG", "good-first-reply")
+TEAMWORK_SLA_MARGIN_HOURS = float(env("TEAMWORK_SLA_MARGIN_HOURS", "4"))
 
 # --- realtime -------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

@@ -117,3 +117,24 @@ def test_my_hours_leave_and_skills(advocate_client, advocate):
     assert list(advocate.skills.all()) == [skill]
     advocate_client.post(reverse("routing_skills"), {})
     assert not advocate.skills.exists()
+
+
+def test_the_conversation_page_offers_why_here_to_leads_only(client):
+    conversation = make_conversation(subject="Invoice")
+    why_url = reverse("routing_why", args=[conversation.pk])
+    page_url = reverse("conversation", args=[conversation.pk])
+
+    client.force_login(make_user(Role.LEAD))
+    page = client.get(page_url).content.decode()
+    assert 'class="why-here"' in page and f'hx-get="{why_url}"' in page
+    assert "Why here?" in page
+    # what opening it loads: the fragment alone
+    fragment = client.get(why_url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+
+    for role in (Role.TEAMMATE, Role.ADVOCATE):
+        client.force_login(make_user(role))
+        response = client.get(page_url)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "why-here" not in page and why_url not in page

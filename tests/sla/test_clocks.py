@@ -341,3 +341,17 @@ def test_holidays_from_the_package_close_the_calendar(db):
 def test_years_around_covers_last_and_next_year():
     assert sla.years_around(utc(2027, 1, 3)) == (2026, 2027, 2028)
     assert sla.years_around(utc(2025, 5, 1), utc(2027, 1, 3)) == (2025, 2026, 2027, 2028)
+
+
+def test_a_message_dated_in_the_future_answered_before_that_date_meets_its_target():
+    """A sender's clock ahead of ours: the message is dated 20 minutes from now and answered
+    at once. The clock is met with nothing counted, and storing the reply does not fail."""
+    make_policy(business_hours=False, targets={Metric.FIRST_REPLY: 240})
+    with at(utc(2026, 12, 23, 15)):
+        inbound = make_inbound(identity_value=CUSTOMER, received_at=utc(2026, 12, 23, 15, 20))
+        conversation = services.receive(inbound).conversation
+        set_priority(conversation, HIGH)
+        services.reply(conversation, make_user(), "Already on it")
+        sla.refresh(conversation.pk)
+    first = clock_of(conversation, Metric.FIRST_REPLY)
+    assert (first.state, first.used_minutes) == (ClockState.MET, 0)

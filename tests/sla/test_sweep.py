@@ -4,6 +4,7 @@ import itertools
 import threading
 import time
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.db import connection, transaction
@@ -219,6 +220,47 @@ def test_escalations_are_capped_per_sweep_and_resumed_by_the_next():
     assert state.runs == 3 and state.counts["escalated"] == 1
 
 
+def test_a_backlog_is_recorded_a_slice_at_a_time_oldest_first():
+    """The first sweep over a history (or after a long outage) records at most
+    ``record_limit`` clocks; the next sweeps record the rest, each event at its instant, and
+    nothing waiting for its record is escalated before it is recorded."""
+    make_policy(business_hours=False, targets={Metric.FIRST_REPLY: 60},
+                escalations=(("breach", "", "notify_lead"),))
+    conversations = [open_conversation(MONDAY_9 + timedelta(minutes=n)) for n in range(5)]
+    late = utc(2027, 3, 2, 9)
+    first = sla.sweep(late, record_limit=2, escalation_budget=None)
+    assert (first.breached, first.records_pending) == (2, 3)
+    breached = [c.pk for c in conversations
+                if clock_of(c, Metric.FIRST_REPLY).breached_at is not None]
+    assert breached == [c.pk for c in conversations[:2]]  # the oldest
+    assert first.escalated == 2 and first.escalations_pending == 0
+    second = sla.sweep(late + timedelta(seconds=1), record_limit=2,
+                       escalation_budget=None)
+    assert (second.breached, second.records_pending, second.escalated) == (2, 1, 2)
+    third = sla.sweep(late + timedelta(seconds=2), record_limit=2,
+                      escalation_budget=None)
+    assert (third.breached, third.records_pending, third.escalated) == (1, 0, 1)
+    assert sla.sweep(late + timedelta(seconds=3), record_limit=2) == sla.SweepResult(
+        seconds=ANY, bulk_seconds=ANY)
+    assert sorted(at for _kind, at, _metric in sla_events(kind=EventKind.SLA_BREACHED)) == [
+        MONDAY_9 + timedelta(minutes=n, hours=1) for n in range(5)]
+    assert Event.objects.filter(kind=EventKind.SLA_ESCALATED).count() == 5
+    assert not SlaClock.objects.filter(next_check_at__isnull=False).exists()
+
+
+def test_the_sweep_job_goes_on_while_a_backlog_is_left(eager_tasks, monkeypatch):
+    from comptoir.sla import tasks
+
+    monkeypatch.setattr(sla, "RECORDS_PER_SWEEP", 2)
+    make_policy(business_hours=False, targets={Metric.FIRST_REPLY: 60})
+    for n in range(5):
+        open_conversation(MONDAY_9 + timedelta(minutes=n))
+    with at(utc(2027, 3, 2, 9)):
+        tasks.sweep.delay().get()
+    assert Event.objects.filter(kind=EventKind.SLA_BREACHED).count() == 5
+    assert SweepState.objects.get().runs == 3
+
+
 def test_a_new_instance_starts_with_fresh_marks():
     make_policy(business_hours=False, targets={Metric.NEXT_REPLY: 30})
     agent = make_user()
@@ -348,6 +390,22 @@ def test_a_reply_committed_while_the_sweep_waits_is_not_breached():
     assert results[0].breached == 0
     assert clock_of(conversation, Metric.FIRST_REPLY).state == ClockState.MET
     assert not Event.objects.filter(kind=EventKind.SLA_BREACHED).exists()
+
+
+def test_the_command_records_a_whole_backlog(monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(sla, "RECORDS_PER_SWEEP", 2)
+    make_policy(business_hours=False, targets={Metric.FIRST_REPLY: 60})
+    for n in range(5):
+        open_conversation(MONDAY_9 + timedelta(minutes=n))
+    out = StringIO()
+    with at(utc(2027, 3, 1, 12)):
+        call_command("sla_refresh", stdout=out)
+    assert "5 breaches" in out.getvalue()
+    assert SweepState.objects.get().runs == 3
 
 
 def test_the_command_recomputes_open_clocks_and_sweeps():

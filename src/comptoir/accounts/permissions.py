@@ -28,15 +28,20 @@ class Perm(StrEnum):
     VIEW_RAW = "view_raw"          # raw inbound payloads, replay
     MANAGE_SLA = "manage_sla"      # service levels: calendars, coverage, policies, breach board
     VIEW_REPORTS = "view_reports"  # organisation and team reports (everyone sees their own)
+    MANAGE_SURVEYS = "manage_surveys"  # satisfaction surveys: timing, suppression, channels
+    REVIEW = "review"              # review peers' conversations, see reviews of oneself
+    MANAGE_QUALITY = "manage_quality"  # scorecards, calibration, disputes, team and org IQS
+    MANAGE_TEAMWORK = "manage_teamwork"  # schedule support days, on-call roster, tone notes
     ADMIN = "admin"                # site administration
 
 
-_WORK = {Perm.VIEW, Perm.REPLY, Perm.NOTE, Perm.REACT, Perm.UPDATE}
+_WORK = {Perm.VIEW, Perm.REPLY, Perm.NOTE, Perm.REACT, Perm.UPDATE, Perm.REVIEW}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.LEAD: frozenset(
         _WORK | {Perm.MERGE_PEOPLE, Perm.EDIT_PEOPLE, Perm.MANAGE_MACROS, Perm.VIEW_RAW,
-                 Perm.VIEW_REPORTS, Perm.MANAGE_SLA}
+                 Perm.VIEW_REPORTS, Perm.MANAGE_SLA, Perm.MANAGE_QUALITY,
+                 Perm.MANAGE_SURVEYS, Perm.MANAGE_TEAMWORK}
     ),
     Role.ADVOCATE: frozenset(_WORK | {Perm.MERGE_PEOPLE, Perm.EDIT_PEOPLE, Perm.MANAGE_MACROS}),
     Role.TEAMMATE: frozenset(_WORK),

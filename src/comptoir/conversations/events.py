@@ -34,3 +34,15 @@ class EventKind(models.TextChoices):
     SLA_ESCALATED = "sla.escalated", _("SLA escalation")
     # Assignment (comptoir.routing): nobody could take it; it waits in its team's queue.
     ASSIGNMENT_QUEUED = "assignment.queued", _("Waits in the team queue")
+    # Bugs (comptoir.bugs): linked to a tracker's issue; one follow-up once it is fixed.
+    BUG_LINKED = "bug.linked", _("Linked to a bug")
+    BUG_UNLINKED = "bug.unlinked", _("Unlinked from a bug")
+    BUG_FIXED = "bug.fixed", _("Bug fixed")
+    BUG_FOLLOWED_UP = "bug.followed_up", _("Customer told the bug is fixed")
+    # Satisfaction surveys (comptoir.surveys): offered to the customer, then rated (again).
+    CSAT_OFFERED = "csat.offered", _("Satisfaction survey sent")
+    CSAT_RATED = "csat.rated", _("Customer rated the conversation")
+    # Whole-team support (comptoir.teamwork): someone asked the advocate on call for help.
+    ADVOCATE_ASKED = "advocate.asked", _("Asked an advocate for help")
+    # Support days (comptoir.teamwork): a person's first ever reply to a customer.
+    FIRST_REPLY = "reply.first", _("First ever reply to a customer")

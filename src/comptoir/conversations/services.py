@@ -4,9 +4,12 @@ transaction that writes its ``Event`` rows; nothing here hides behind signals or
 """
 
 import hashlib
+import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +56,8 @@ from .sanitize import sanitize_html
 
 PREVIEW_LENGTH = 200
 
+logger = logging.getLogger(__name__)
+
 
 class ConversationError(ValueError):
     """A change that cannot be made; the message is shown to the user as is."""
@@ -76,6 +82,60 @@ def store_raw(channel: str, payload: bytes, meta: dict | None = None) -> RawInbo
     )
 
 
+def store_raw_many(channel: str, items: Iterable[tuple[bytes, dict]]) -> list[RawInbound]:
+    """``store_raw`` for many payloads (an import), in one statement and one transaction,
+    committed before any of them is parsed. Returns the rows, in order."""
+    rows = [RawInbound(channel=channel, payload=payload, meta=meta or {},
+                       sha256=hashlib.sha256(payload).hexdigest()) for payload, meta in items]
+    with transaction.atomic():
+        created = RawInbound.objects.bulk_create(rows)
+    if any(row.pk is None for row in created):  # a database that returns no ids
+        raise RuntimeError("bulk insert returned no ids")
+    return created
+
+
+@dataclass
+class _Batch:
+    opened: list[int] = field(default_factory=list)  # conversations to route, in order
+    touched: dict[int, None] = field(default_factory=dict)  # clocks to refresh
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("comptoir_intake_batch", default=None)
+
+
+@contextmanager
+def intake_batch() -> Iterator[None]:
+    """Process many raw payloads (``process_raw``) in the caller's transaction, with what
+    comes after storing a message done once for them all when the block ends: routing of
+    the conversations they opened (``routing.route_many``, in order, as if one by one) and
+    their service-level clocks (``sla.refresh_many``). For imports; the caller's transaction
+    makes the whole batch one commit, each message still in a savepoint of its own (a
+    failure is kept on its raw row and the others go on). Nothing is done after an
+    exception: the caller's transaction rolls back and the payloads are still stored raw."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("intake_batch() runs inside a transaction")
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if batch.opened:
+        try:
+            with transaction.atomic():
+                routing.route_many(batch.opened, trigger=routing.Trigger.INTAKE)
+        except Exception as exc:  # as route_new: routing never costs a customer's message
+            logger.exception("routing %s imported conversations failed", len(batch.opened))
+            Event.objects.bulk_create([
+                Event(conversation_id=pk, person_id=person_id, kind=EventKind.ASSIGNMENT_QUEUED,
+                      data={"team_id": team_id, "reason": routing.rules.Reason.ERROR,
+                            "error": f"{type(exc).__name__}: {exc}"[:500]})
+                for pk, person_id, team_id in Conversation.objects.filter(
+                    pk__in=batch.opened).values_list("pk", "person_id", "team_id")])
+    if batch.touched:
+        sla.refresh_many(batch.touched)
+
+
 def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
     """Turn a stored raw payload into a message. Idempotent: processed rows are skipped.
 
@@ -86,23 +146,22 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
     On failure the row keeps its error and attempt count and the exception is not raised:
     one bad payload never blocks a channel. ``comptoir replay`` calls this again.
     """
-    with transaction.atomic():
-        raw = RawInbound.objects.select_for_update().get(pk=raw_id)
-        if raw.status == RawStatus.PROCESSED:
-            return raw.message
-        if raw.status == RawStatus.IGNORED and not force:
-            return None
-        raw.attempts += 1
-        raw.save(update_fields=["attempts"])
+    # The attempt is counted (and committed) before anything else: a payload that kills its
+    # worker outright still shows how often it was tried. One statement, no transaction.
+    done = [RawStatus.PROCESSED] if force else [RawStatus.PROCESSED, RawStatus.IGNORED]
+    counted = (RawInbound.objects.filter(pk=raw_id).exclude(status__in=done)
+               .update(attempts=F("attempts") + 1))
+    if not counted:  # processed or ignored already (DoesNotExist when there is no such row)
+        row = RawInbound.objects.only("status", "message").get(pk=raw_id)
+        return row.message if row.status == RawStatus.PROCESSED else None
     try:
         with transaction.atomic():
             # Locked until processed: the same job run twice at once (a broker handing a slow
             # worker's unacknowledged message to another) waits here, then finds it done.
-            locked = RawInbound.objects.select_for_update().only("status", "message").get(
-                pk=raw.pk)
-            if locked.status == RawStatus.PROCESSED or (
-                    locked.status == RawStatus.IGNORED and not force):
-                return locked.message
+            raw = RawInbound.objects.select_for_update().get(pk=raw_id)
+            if raw.status == RawStatus.PROCESSED or (
+                    raw.status == RawStatus.IGNORED and not force):
+                return raw.message
             inbound = normalise(raw.channel, bytes(raw.payload), raw.meta)
             ignored = ""
             if raw.channel == Channel.EMAIL:
@@ -112,8 +171,13 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
                     status=RawStatus.IGNORED, processed_at=timezone.now(), error=ignored[:5000],
                 )
                 return None
-            message = receive(inbound, raw=raw)
-            routing.route_new(message, raw_id=raw.pk)  # a conversation it opened; never raises
+            message = receive(inbound, raw=raw, savepoint=False)  # in this transaction
+            batch = _batch.get()
+            if batch is None:
+                routing.route_new(message, raw_id=raw.pk)  # a conversation it opened
+            elif (message.raw_id == raw.pk and message.kind == MessageKind.INBOUND
+                  and message.conversation.message_count == 1):
+                batch.opened.append(message.conversation_id)  # routed when the batch ends
             if raw.channel == Channel.EMAIL:
                 email_outbound.maybe_acknowledge(message)
             RawInbound.objects.filter(pk=raw.pk).update(
@@ -121,15 +185,15 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
             )
         return message
     except Exception as exc:  # noqa: BLE001 - any crash must leave the raw row replayable
-        _mark_failed(raw, exc)
+        _mark_failed(raw_id, exc)
     return None
 
 
-def _mark_failed(raw: RawInbound, exc: BaseException) -> None:
-    RawInbound.objects.filter(pk=raw.pk).update(
+def _mark_failed(raw_id: int, exc: BaseException) -> None:
+    RawInbound.objects.filter(pk=raw_id).update(
         status=RawStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:5000],
     )
-    Event.objects.create(kind=EventKind.RAW_FAILED, data={"raw_id": raw.pk, "error": str(exc)})
+    Event.objects.create(kind=EventKind.RAW_FAILED, data={"raw_id": raw_id, "error": str(exc)})
 
 
 MAX_PARENTS = 10  # referenced messages looked at to find the conversation a reply continues
@@ -142,7 +206,8 @@ _SUBJECT_PREFIX = re.compile(
 )
 
 
-def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
+def receive(inbound: Inbound, *, raw: RawInbound | None = None,
+            savepoint: bool = True) -> Message:
     """Store what a customer wrote: find the person, thread it, append the message.
 
     Threading is ``_thread``'s. A duplicate delivery (same channel, external id and text)
@@ -162,35 +227,51 @@ def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
     ``inbound.received_at``, else when the raw payload was stored, else now. A
     new conversation takes the mailbox's team, and its default language when neither the
     message nor the person has one.
-    """
-    with transaction.atomic():
-        if inbound.external_id:
-            duplicate = Message.objects.filter(
-                channel=inbound.channel, external_id=inbound.external_id,
-                body_text=inbound.text,
-            ).first()
-            if duplicate is not None:
-                return duplicate
 
-        if not inbound.language:
-            inbound = replace(inbound, language=detect_language(inbound.text))
-        identity, person = _sender(inbound)
-        now = inbound.received_at or (raw.received_at if raw is not None else timezone.now())
-        conversation = _thread(inbound, person) if inbound.trusted_sender else None
-        if conversation is None:
-            conversation = _open(inbound, person, now)
-        meta = {**inbound.meta, "mailbox": inbound.mailbox} if inbound.mailbox else inbound.meta
-        message = Message.objects.create(
-            conversation=conversation, kind=MessageKind.INBOUND, channel=inbound.channel,
-            person=person, identity=identity, body_text=inbound.text,
-            body_html=sanitize_html(inbound.html), language=inbound.language,
-            external_id=inbound.external_id[:500], raw=raw, meta=meta, created_at=now,
-        )
-        _attach(message, inbound.attachments)
-        if inbound.trusted_sender:
-            _add_participants(conversation, inbound, person, identity, now)
-        _event(conversation, EventKind.MESSAGE_RECEIVED, None, now, message_id=message.pk,
-               channel=inbound.channel)
+    ``savepoint=False`` (``process_raw``): inside the caller's transaction without a
+    savepoint of its own, so an exception aborts that whole transaction.
+    """
+    with transaction.atomic(savepoint=savepoint):
+        return _receive(inbound, raw=raw)
+
+
+def _receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
+    """``receive()``'s work, in its transaction. A new conversation is inserted as it will be
+    once this message is in (count, preview, activity), its first two events in one
+    statement."""
+    if inbound.external_id:
+        duplicate = Message.objects.filter(
+            channel=inbound.channel, external_id=inbound.external_id,
+            body_text=inbound.text,
+        ).first()
+        if duplicate is not None:
+            return duplicate
+
+    if not inbound.language:
+        inbound = replace(inbound, language=detect_language(inbound.text))
+    identity, person = _sender(inbound)
+    now = inbound.received_at or (raw.received_at if raw is not None else timezone.now())
+    conversation = _thread(inbound, person) if inbound.trusted_sender else None
+    opened = conversation is None
+    if opened:
+        conversation, created_event = _open(inbound, person, now)
+    meta = {**inbound.meta, "mailbox": inbound.mailbox} if inbound.mailbox else inbound.meta
+    message = Message.objects.create(
+        conversation=conversation, kind=MessageKind.INBOUND, channel=inbound.channel,
+        person=person, identity=identity, body_text=inbound.text,
+        body_html=sanitize_html(inbound.html), language=inbound.language,
+        external_id=inbound.external_id[:500], raw=raw, meta=meta, created_at=now,
+    )
+    _attach(message, inbound.attachments)
+    if inbound.trusted_sender:
+        _add_participants(conversation, inbound, person, identity, now)
+    received = _event_row(conversation, EventKind.MESSAGE_RECEIVED, None, now,
+                          message_id=message.pk, channel=inbound.channel)
+    if opened:  # created with this message counted in (``_open``): announce it as it is
+        Event.objects.bulk_create([created_event, received])
+        _announce(conversation)
+    else:
+        received.save()
         out_of_office = inbound.meta.get("auto") == safety.AUTO_REPLY  # says nothing new
         if conversation.status == Status.SOLVED and not out_of_office:
             _event(conversation, EventKind.REOPENED, None, now, **{"from": Status.SOLVED})
@@ -198,7 +279,11 @@ def receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
         elif conversation.status == Status.PENDING and not out_of_office:
             _set_status(conversation, Status.OPEN, None, now)
         _touch(conversation, message, max(now, conversation.last_activity_at))
+    batch = _batch.get()
+    if batch is None:
         sla.refresh(conversation.pk)
+    else:
+        batch.touched[conversation.pk] = None  # refreshed when the batch ends
     return message
 
 
@@ -217,7 +302,10 @@ def _sender(inbound: Inbound) -> tuple[Identity | None, Person]:
     return identity, identity.person
 
 
-def _open(inbound: Inbound, person: Person, now) -> Conversation:
+def _open(inbound: Inbound, person: Person, now) -> tuple[Conversation, Event]:
+    """A new conversation for ``inbound``'s message, stored as it is once that message is in
+    (``_touch`` done: one message, its preview, its time), and its ``conversation.created``
+    event, not saved yet (``_receive`` writes it with the message's)."""
     mailbox = (Mailbox.objects.filter(address=inbound.mailbox, is_active=True)
                .values("team_id", "language").first() if inbound.mailbox else None) or {}
     conversation = Conversation.objects.create(
@@ -228,6 +316,8 @@ def _open(inbound: Inbound, person: Person, now) -> Conversation:
         person=person,
         team_id=mailbox.get("team_id"),
         created_at=now, updated_at=now, last_activity_at=now,
+        message_count=1, preview=" ".join(inbound.text.split())[:PREVIEW_LENGTH],
+        version=Conversation._meta.get_field("version").default + 1,
     )
     data = {"channel": inbound.channel, "plan": person.plan, "person_id": person.pk,
             "language": conversation.language}
@@ -235,8 +325,8 @@ def _open(inbound: Inbound, person: Person, now) -> Conversation:
         data["team_id"] = conversation.team_id
     if not inbound.trusted_sender:
         data.update(auth="fail", claimed=inbound.identity_value)
-    _event(conversation, EventKind.CONVERSATION_CREATED, None, now, **data)
-    return conversation
+    return conversation, _event_row(conversation, EventKind.CONVERSATION_CREATED, None, now,
+                                    **data)
 
 
 def _thread(inbound: Inbound, person: Person) -> Conversation | None:
@@ -516,10 +606,15 @@ def _touch(conversation: Conversation, message: Message, now) -> None:
 
 
 def _event(conversation: Conversation, kind: str, actor: User | None, at, **data) -> Event:
-    return Event.objects.create(
-        conversation=conversation, person_id=conversation.person_id, kind=kind, actor=actor,
-        created_at=at, data=data,
-    )
+    event = _event_row(conversation, kind, actor, at, **data)
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(conversation: Conversation, kind: str, actor: User | None, at, **data) -> Event:
+    """An event, not saved yet."""
+    return Event(conversation=conversation, person_id=conversation.person_id, kind=kind,
+                 actor=actor, created_at=at, data=data)
 
 
 TAG_RE = re.compile(r"^[\w][\w\-.:/]{0,49}$")

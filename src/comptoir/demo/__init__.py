@@ -51,10 +51,20 @@ from comptoir.conversations.models import (
 from comptoir.conversations.services import PREVIEW_LENGTH
 from comptoir.email.models import Mailbox
 from comptoir.people.models import Identity, IdentityKind, Organisation, Person, Plan, Proof
+from comptoir.routing import services as routing_services
+from comptoir.routing.models import (
+    CandidatePool,
+    Leave,
+    RoutingDecision,
+    Skill,
+    Trigger,
+    WorkingHours,
+)
 from comptoir.sla import defaults as sla_defaults
 from comptoir.sla import services as sla_services
 from comptoir.sla.models import Calendar as SlaCalendar
 from comptoir.sla.models import CoveragePlan
+from comptoir.surveys import demo as surveys_demo
 
 from .texts import (
     ENGINEER_NOTES,
@@ -106,6 +116,10 @@ MAILBOXES = (
     ("support@comptoir.test", "Brioche Support", "support-americas", "en"),
     ("facturation@comptoir.test", "Brioche Facturation", "support-emea", "fr"),
 )
+# Customers whose plan has no email support are pointed here, in their language.
+SELF_SERVICE = {"self_service_reply": True,
+                "self_service_kb_url": "https://help.brioche.example/{language}/",
+                "self_service_forum_url": "https://community.brioche.example/{language}/"}
 
 
 @dataclass(frozen=True)
@@ -378,7 +392,11 @@ def unload() -> dict[str, int]:
         deleted.update(result[1])
 
     with transaction.atomic():
+        pools: set[int] = set()  # who could take the demo's conversations
         for chunk in _chunks(_demo_person_ids(), 500):
+            pools.update(RoutingDecision.objects.filter(
+                conversation__person_id__in=chunk, pool__isnull=False,
+            ).values_list("pool_id", flat=True))
             count(Conversation.objects.filter(person_id__in=chunk).delete())
             count(Person.objects.filter(pk__in=chunk).delete())
         orgs = Organisation.objects.filter(domain__endswith=".example", people__isnull=True)
@@ -389,6 +407,10 @@ def unload() -> dict[str, int]:
         count(Macro.objects.filter(created_by__in=users, name__in=MACRO_NAMES).delete())
         count(users.delete())
         count(CoveragePlan.objects.filter(name=FOLLOW_THE_SUN).delete())
+        for chunk in _chunks(sorted(pools), 500):  # unless a decision kept elsewhere uses it
+            count(CandidatePool.objects.filter(pk__in=chunk, decisions__isnull=True).delete())
+        count(Skill.objects.filter(name__in=[s.name for s in SKILLS],
+                                   members__isnull=True).delete())
         count(SlaCalendar.objects.filter(name__in=[c.name for c in CALENDARS]).delete())
         teams = Team.objects.filter(slug__in=[t.slug for t in TEAMS],
                                     name__in=[t.name for t in TEAMS])
@@ -469,6 +491,9 @@ class _Generator:
 
     # -- the whole run
     def run(self) -> dict[str, int]:
+        sla_defaults.install(django_apps)  # the plan tiers: who may write by email
+        self.without_email = {plan for plan in Plan.values
+                              if not sla_services.may_open(plan, Channel.EMAIL)}
         self.teams = self._teams()
         self.staff = self._staff()
         self.tags = {name: Tag.objects.get_or_create(name=name)[0] for name in TAG_NAMES}
@@ -480,6 +505,8 @@ class _Generator:
         counts["macros"] = self._macros()
         counts.update(service_levels(self.teams))
         counts["mailboxes"] = self._mailboxes()
+        counts.update(routing(self.staff, now=self.now))
+        counts.update(surveys_demo.seed(now=self.now))  # after the threads: their solves
         counts.update(users=len(self.staff), teams=len(self.teams),
                       organisations=len(self.organisations), people=len(customers),
                       identities=sum(len(c.identities) for c in customers))
@@ -1010,7 +1037,7 @@ class _Generator:
         if a reset deleted the team."""
         for address, name, team, language in MAILBOXES:
             mailbox, _created = Mailbox.objects.get_or_create(address=address, defaults={
-                "name": name, "team": self.teams[team], "language": language})
+                "name": name, "team": self.teams[team], "language": language, **SELF_SERVICE})
             if mailbox.team_id is None:
                 mailbox.team = self.teams[team]
                 mailbox.save(update_fields=["team"])
@@ -1076,6 +1103,103 @@ def service_levels(teams: dict[str, Team], *, now: datetime | None = None) -> di
     active = Conversation.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True)
     refreshed = sla_services.refresh_many(list(active), now=now)
     return {"calendars": len(calendars), "sla conversations": refreshed}
+
+
+# --- routing: skills, shifts, leave -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillSpec:
+    name: str
+    tags: tuple[str, ...]
+    mailboxes: tuple[str, ...]
+    keywords: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+SKILLS = (
+    SkillSpec("Billing & refunds", ("billing", "refund"), ("facturation@comptoir.test",),
+              ("invoice", "refund", "facture", "remboursement", "rechnung", "factura",
+               "請求", "返金"),
+              ("hanna", "camille", "ada", "hugo", "ines", "priya", "sofia", "beatriz", "yui",
+               "charlotte")),
+    SkillSpec("API & integrations", ("api", "integrations"), (),
+              ("api", "webhook", "zapier", "shopify"),
+              ("marcus", "jordan", "rafael", "jonas", "lea", "kenji", "liam", "ruby")),
+    SkillSpec("Login & security", ("login", "2fa"), (),
+              ("password", "2fa", "mot de passe", "passwort", "contraseña", "パスワード"),
+              ("lena", "priya", "mila", "jonas", "hugo", "haruto", "kenji", "ruby")),
+)
+
+_WEEKDAYS, _WEEKEND = range(5), (5, 6)
+
+
+def _shift(days: Iterable[int], start: str, end: str) -> dict[str, list[list[str]]]:
+    return {str(day): [[start, end]] for day in days}
+
+
+# Shifts in each person's own time zone (everyone else: office hours, Monday to Friday
+# 09:00–18:00). Part-timers, early and late shifts, and a weekend crew in each region, so
+# the hand-over of follow-the-sun works on Saturdays too.
+WORKING_HOURS = {
+    "marcus": _shift(_WEEKDAYS, "08:00", "16:00"),
+    "priya": _shift(_WEEKDAYS, "12:00", "20:00"),
+    "sofia": _shift(_WEEKDAYS, "06:00", "14:00"),
+    "jordan": _shift((0, 1, 2, 5, 6), "10:00", "18:00"),
+    "ada": _shift(_WEEKDAYS, "08:00", "16:00"),
+    "hugo": _shift(_WEEKDAYS, "10:00", "18:00"),
+    "ines": _shift((0, 3, 4, 5, 6), "09:00", "17:00"),
+    "jonas": _shift((0, 1, 2), "09:00", "17:00"),  # part time
+    "yui": _shift(_WEEKDAYS, "08:00", "17:00"),
+    "charlotte": _shift(_WEEKDAYS, "07:00", "15:00"),
+    "liam": _shift((0, 1, 2, 3), "08:00", "18:00"),  # four long days
+    "ruby": _shift((2, 3, 4, 5, 6), "09:00", "17:00"),
+}
+# (who, first day and last day relative to today in their time zone, note)
+LEAVE = (
+    ("marcus", -2, 4, "Vacation"),
+    ("kenji", 0, 0, "Doctor's appointment"),
+    ("hugo", 14, 25, "Holidays"),
+    ("lea", -30, -26, "Conference"),
+)
+
+
+def routing(staff: dict[str, User], *, now: datetime | None = None) -> dict[str, int]:
+    """Skills, working hours and leave for the demo staff, then the routing of the
+    conversations nobody has answered yet, each at the instant it arrived (its decision is
+    what "Why here?" shows; one that arrived off shift waits in its team's queue for the
+    ``routing.route_waiting`` job)."""
+    now = now or timezone.now()
+    for spec in SKILLS:
+        skill, _created = Skill.objects.get_or_create(name=spec.name, defaults={
+            "tags": list(spec.tags), "mailboxes": list(spec.mailboxes),
+            "keywords": list(spec.keywords)})
+        skill.members.add(*(staff[u] for u in spec.members if u in staff))
+    WorkingHours.objects.bulk_create(
+        [WorkingHours(user=staff[u], weekly_hours=hours, updated_at=now)
+         for u, hours in WORKING_HOURS.items() if u in staff], ignore_conflicts=True)
+    leave = []
+    for username, first, last, note in LEAVE:
+        if username in staff and not Leave.objects.filter(user=staff[username],
+                                                          note=note).exists():
+            today = now.astimezone(ZoneInfo(staff[username].time_zone)).date()
+            leave.append(Leave(user=staff[username], starts_on=today + timedelta(days=first),
+                               ends_on=today + timedelta(days=last), note=note,
+                               created_at=now - timedelta(days=40)))
+    Leave.objects.bulk_create(leave)
+    waiting = (Conversation.objects.filter(person_id__in=_demo_person_ids(),
+                                           assignee__isnull=True, status=Status.NEW,
+                                           routing_decisions__isnull=True)
+               .order_by("created_at", "pk").values_list("pk", "created_at"))
+    decisions = []
+    for pk, arrived in waiting:
+        decisions += routing_services.route_many([pk], trigger=Trigger.INTAKE, now=arrived)
+    # a customer who wrote again after the routing: the conversation changed then
+    Conversation.objects.filter(pk__in=[d.conversation_id for d in decisions],
+                                updated_at__lt=models.F("last_activity_at")).update(
+        updated_at=models.F("last_activity_at"))
+    return {"skills": len(SKILLS), "shifts": len(WORKING_HOURS), "leave": len(leave),
+            "routed": len(decisions)}
 
 
 @cache
@@ -1218,9 +1342,13 @@ class _Thread:
         if not self.messages:
             self._event(EventKind.CONVERSATION_CREATED, None, channel=self.channel,
                         plan=self.person.plan, person_id=self.person.pk, language=self.lang)
+        # an email outside the customer's plan is kept, with the badge intake gives it
+        # (email.outbound.maybe_acknowledge)
+        outside = self.channel == Channel.EMAIL and self.person.plan in self.gen.without_email
         message = self._message(MessageKind.INBOUND, text, person=self.person,
                                 identity=self.identity, language=self.lang,
-                                external_id=self._external_id())
+                                external_id=self._external_id(),
+                                meta={"outside_plan": Channel.EMAIL} if outside else {})
         self._event(EventKind.MESSAGE_RECEIVED, None, message, channel=self.channel)
         if self.status == Status.SOLVED:
             self._event(EventKind.REOPENED, None, **{"from": Status.SOLVED})

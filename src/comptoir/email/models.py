@@ -23,8 +23,32 @@ class Mailbox(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     # auto-acknowledgement: at most one per sender per ``auto_ack_hours``
     auto_ack = models.BooleanField(_("send an acknowledgement"), default=False)
-    auto_ack_hours = models.PositiveIntegerField(_("at most once per sender every (hours)"),
-                                                 default=24)
+    auto_ack_hours = models.PositiveIntegerField(
+        _("at most once per sender every (hours)"), default=24,
+        help_text=_("For every automatic answer: acknowledgements and self-service replies."),
+    )
+    # plan tiers: a customer whose plan does not include email gets pointed to self-service
+    self_service_reply = models.BooleanField(
+        _("point customers without email support to self-service"), default=False,
+        help_text=_("When the sender's plan does not include email (the free plan, by "
+                    "default), their message is kept as usual and they get one polite "
+                    "answer in their language with the links below, instead of the "
+                    "acknowledgement."),
+    )
+    self_service_kb_url = models.URLField(
+        _("knowledge base link"), max_length=500, blank=True,
+        help_text=_("{language} in the link becomes the customer's language code "
+                    "(en, fr, de, es, ja)."),
+    )
+    self_service_forum_url = models.URLField(
+        _("community forum link"), max_length=500, blank=True,
+        help_text=_("{language} in the link becomes the customer's language code."),
+    )
+    self_service_text = models.TextField(
+        _("extra paragraph"), blank=True,
+        help_text=_("Added as written, whatever the customer's language (e.g. how to "
+                    "upgrade). Leave empty for the translated text alone."),
+    )
     # IMAP polling (leave the host empty for mail that arrives by SMTP)
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
@@ -78,6 +102,17 @@ class DeliveryStatus(models.TextChoices):
     BOUNCED = "bounced", _("Bounced")
 
 
+class DeliveryKind(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    ACK = "ack", _("Acknowledgement")
+    SELF_SERVICE = "self_service", _("Self-service answer")
+    FOLLOWUP = "followup", _("Follow-up")
+
+
+AUTOMATIC_KINDS = (DeliveryKind.ACK, DeliveryKind.SELF_SERVICE)
+"""Automatic answers (RFC 3834 auto-replied): at most one per sender and mailbox a window."""
+
+
 class Delivery(models.Model):
     """One outbound email: a reply (or an acknowledgement) on its way to a customer."""
 
@@ -91,7 +126,8 @@ class Delivery(models.Model):
     )
     mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="deliveries")
-    kind = models.CharField(max_length=16, default="reply")  # reply, ack, followup
+    kind = models.CharField(_("kind"), max_length=16, choices=DeliveryKind.choices,
+                            default=DeliveryKind.REPLY)
     rfc_message_id = models.CharField(_("Message-ID"), max_length=255, db_index=True)
     sender = models.CharField(max_length=320)
     recipients = models.JSONField(default=list)  # envelope RCPT TO

@@ -4,7 +4,9 @@
   reply's transaction: it picks the mailbox and the recipients, gives the reply its
   Message-ID (stored as its ``external_id``, so the customer's answer threads back) and
   stores a queued ``Delivery``; the ``send_delivery`` job is queued when that commits.
-* ``maybe_acknowledge`` does the same for the automatic "we got your message" answer.
+* ``maybe_acknowledge`` does the same for the automatic answer to a new conversation: "we
+  got your message", or, for a customer whose plan does not include email, one polite
+  pointer to the self-service options (knowledge base, community forum).
 * ``compose`` builds the MIME message at send time, from what is stored: every retry sends
   the same message.
 * ``reply_token`` / ``read_reply_token``: the signed conversation id in the Reply-To address
@@ -14,6 +16,7 @@ Tasks: ``email.send_delivery`` (one attempt, see ``delivery.send``) and
 ``email.retry_due_deliveries`` (beat, every minute).
 """
 
+import html as html_lib
 import re
 from datetime import timedelta
 from email import policy
@@ -35,11 +38,13 @@ from comptoir.conversations.outbound import register
 from comptoir.people.models import Identity, IdentityKind
 
 from .delivery import Undeliverable, due_ids, send
-from .models import Delivery, DeliveryStatus, Mailbox
+from .models import AUTOMATIC_KINDS, Delivery, DeliveryKind, DeliveryStatus, Mailbox
 from .parsing import text_to_html
 
-REPLY = "reply"
-ACK = "ack"
+REPLY = DeliveryKind.REPLY
+ACK = DeliveryKind.ACK
+SELF_SERVICE = DeliveryKind.SELF_SERVICE
+OUTSIDE_PLAN = "outside_plan"  # Message.meta key: the channel the sender's plan lacks
 REPLY_ADDRESS_SALT = "comptoir.reply-address"
 MAX_REFERENCES = 20  # the first message and the latest ones: what clients thread by
 ACK_MAX_AGE = timedelta(days=1)  # older mail (an IMAP backlog, an import) is never answered
@@ -193,24 +198,33 @@ def _queue(delivery: Delivery) -> None:
     transaction.on_commit(lambda: send_delivery.delay(delivery.pk), robust=True)
 
 
-# --- acknowledgements -----------------------------------------------------------------------
+# --- automatic answers: acknowledgements and self-service replies ---------------------------
 
 
 def maybe_acknowledge(message: Message) -> Delivery | None:
-    """Queue the automatic "we got your message" answer to an email that opened a new
-    conversation, when its mailbox sends them; returns the delivery, or None.
+    """Queue the automatic answer to an email that opened a new conversation; returns the
+    delivery, or None.
+
+    Which answer: when the sender's plan does not include email (``sla.services.may_open``)
+    the message is marked ``meta["outside_plan"] = "email"`` (agents see a badge; nothing
+    else changes: it is kept, threaded and routed as usual) and, if its mailbox has
+    ``self_service_reply``, the answer is the self-service one (kind ``self_service``)
+    instead of the acknowledgement; otherwise the acknowledgement (kind ``ack``) if the
+    mailbox has ``auto_ack``.
 
     Never to automated mail (``meta["auto"]``, ``meta["loop"]``), a sender that failed
     authentication, a bounced address, our own mailboxes, daemon and list addresses, or mail
-    older than a day; at most one per sender and mailbox every ``auto_ack_hours``, and one
-    per conversation. An acknowledgement is a ``Delivery`` only, never a ``Message``: it is
-    not a reply. Call it once the message is stored; in a transaction, the job is queued
-    when it commits.
+    older than a day; at most one automatic answer (of either kind) per sender and mailbox
+    every ``auto_ack_hours``, and one per conversation. An automatic answer is a
+    ``Delivery`` only, never a ``Message``: it is not a reply. Call it once the message is
+    stored; in a transaction, the job is queued when it commits.
     """
+    if message.channel != Channel.EMAIL or message.kind != MessageKind.INBOUND:
+        return None
+    outside_plan = _mark_outside_plan(message)
     identity = message.identity
     if (
-        message.channel != Channel.EMAIL or message.kind != MessageKind.INBOUND
-        or message.meta.get("auto") or message.meta.get("loop")
+        message.meta.get("auto") or message.meta.get("loop")
         or (message.meta.get("auth") or {}).get("verdict") == "fail"
         or identity is None or identity.kind != IdentityKind.EMAIL
         or identity.bounced_at is not None
@@ -219,7 +233,13 @@ def maybe_acknowledge(message: Message) -> Delivery | None:
         return None
     address = identity.value
     mailbox = delivered_to(message)
-    if mailbox is None or not mailbox.auto_ack or _is_ours_or_daemon(address):
+    if mailbox is None or _is_ours_or_daemon(address):
+        return None
+    if outside_plan and mailbox.self_service_reply:
+        kind = SELF_SERVICE
+    elif mailbox.auto_ack:
+        kind = ACK
+    else:
         return None
     conversation = message.conversation
     messages = conversation.messages.order_by("created_at", "id")
@@ -231,16 +251,30 @@ def maybe_acknowledge(message: Message) -> Delivery | None:
         if Delivery.objects.filter(
             Q(conversation=conversation)
             | Q(mailbox=mailbox, recipients=[address], created_at__gte=since),
-            kind=ACK,
+            kind__in=AUTOMATIC_KINDS,
         ).exists():
             return None
         delivery = Delivery.objects.create(
-            conversation=conversation, mailbox=mailbox, kind=ACK,
+            conversation=conversation, mailbox=mailbox, kind=kind,
             rfc_message_id=make_msgid(domain=_domain(mailbox.address)),
             sender=mailbox.address, recipients=[address],
         )
         _queue(delivery)
     return delivery
+
+
+def _mark_outside_plan(message: Message) -> bool:
+    """Whether the sender's plan does not include email; if so, say it on the message (once)
+    so that agents see it. The plan is the person's as the message arrives."""
+    # imported here: sla.services imports conversations, whose services import this module
+    from comptoir.sla.services import may_open
+
+    if message.person_id is None or may_open(message.person.plan, Channel.EMAIL):
+        return False
+    if message.meta.get(OUTSIDE_PLAN) != Channel.EMAIL:
+        message.meta = {**message.meta, OUTSIDE_PLAN: Channel.EMAIL}
+        Message.objects.filter(pk=message.pk).update(meta=message.meta)
+    return True
 
 
 def _is_ours_or_daemon(address: str) -> bool:
@@ -262,6 +296,47 @@ def acknowledgement_text(conversation: Conversation, mailbox: Mailbox) -> str:
     ]) + "\n"
 
 
+def self_service_links(mailbox: Mailbox, language: str) -> list[tuple[str, str]]:
+    """The mailbox's self-service links as (label, url), ``{language}`` filled in; labels
+    in the active language."""
+    links = [(_("Knowledge base"), mailbox.self_service_kb_url),
+             (_("Community forum"), mailbox.self_service_forum_url)]
+    return [(label, url.replace("{language}", language)) for label, url in links if url]
+
+
+def self_service_text(conversation: Conversation, mailbox: Mailbox,
+                      language: str) -> tuple[str, str]:
+    """The self-service answer as (text, html), in the active language: the message is
+    kept, email is not part of the customer's plan, where answers are found instead."""
+    name = conversation.person.first_name
+    links = self_service_links(mailbox, language)
+    before = [
+        _("Hello %(name)s,") % {"name": name} if name else _("Hello,"),
+        _("Thank you for writing to us. Your message has reached us and is kept with your "
+          "reference number #%(number)s.") % {"number": conversation.pk},
+        _("Support by email is not part of your current plan, so we may not be able to "
+          "answer you personally. Most questions are answered quickly here:")
+        if links else
+        _("Support by email is not part of your current plan, so we may not be able to "
+          "answer you personally. Most questions are answered quickly in our knowledge "
+          "base and community forum."),
+    ]
+    # the mailbox's own words, as written
+    extra = mailbox.self_service_text.replace("\r\n", "\n").strip()
+    after = [p for p in (extra, _("Thank you for your understanding."), mailbox.name) if p]
+    text_links = "\n".join(f"- {label}: {url}" for label, url in links)
+    text = "\n\n".join([*before, *([text_links] if links else []), *after]) + "\n"
+    html_links = "".join(
+        f'<li><a href="{html_lib.escape(url)}">{html_lib.escape(label)}</a></li>'
+        for label, url in links)
+    html = "".join([
+        *(f"<p>{html_lib.escape(p)}</p>" for p in before),
+        f"<ul>{html_links}</ul>" if links else "",
+        *(f"<p>{html_lib.escape(p)}</p>".replace("\n", "<br>\n") for p in after),
+    ])
+    return text, f"<div>{html}</div>"
+
+
 # --- the MIME message -----------------------------------------------------------------------
 
 
@@ -275,10 +350,13 @@ def compose(delivery: Delivery) -> EmailMessage:
                          mailbox.language)
     email = EmailMessage(policy=POLICY)
     with translation.override(language):
-        if delivery.kind == ACK:
+        if delivery.kind in AUTOMATIC_KINDS:
             sender_name = mailbox.name
-            text = acknowledgement_text(conversation, mailbox)
-            html = text_to_html(text)
+            if delivery.kind == SELF_SERVICE:
+                text, html = self_service_text(conversation, mailbox, language)
+            else:
+                text = acknowledgement_text(conversation, mailbox)
+                html = text_to_html(text)
             first = (conversation.messages.filter(kind=MessageKind.INBOUND)
                      .order_by("created_at", "id").first())
             in_reply_to = first.external_id if first and _is_message_id(first.external_id) else ""

@@ -1,15 +1,21 @@
 """Mail import: .eml files, directories of them, Maildir and mbox, through the raw-first intake.
 
-Each message is stored raw (and committed) by ``conversations.services.store_raw`` before it
-is parsed, then processed by ``process_raw``: a message that fails stays raw with its error,
-replayable with ``comptoir replay``, and the import goes on.
+Messages go in batches of ``IMPORT_BATCH`` (in the order they are read): the batch is stored
+raw and committed (``conversations.services.store_raw_many``) before any of it is parsed,
+then processed by ``process_raw`` in one transaction (``intake_batch``: each message in a
+savepoint of its own, routing and service-level clocks done once for the batch). A message
+that fails stays raw with its error, replayable with ``comptoir replay``, and the import
+goes on; if the batch's transaction itself fails, its messages are processed again one by
+one.
 """
 
+import logging
 import mailbox
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
@@ -23,6 +29,9 @@ from .forwards import Forwarded, find_forwarded
 EML_SUFFIXES = (".eml",)
 MBOX_SUFFIXES = (".mbox", ".mbx")
 MAILDIR_PARTS = ("cur", "new", "tmp")
+IMPORT_BATCH = 200  # messages stored, then processed, per transaction
+
+logger = logging.getLogger(__name__)
 
 
 class ImportOutcome:
@@ -171,29 +180,62 @@ def import_paths(paths: Iterable[str | Path], progress: Progress | None = None) 
 
 def import_path(
     path: str | Path, progress: Progress | None = None, *, summary: ImportSummary | None = None,
+    batch_size: int = IMPORT_BATCH,
 ) -> ImportSummary:
     summary = summary if summary is not None else ImportSummary()
     messages = iter_messages(path)
+    batch: list[tuple[str, bytes]] = []
     while True:
         try:
             source, raw_bytes = next(messages)
         except StopIteration:
             break
         except (Unreadable, OSError, mailbox.Error) as exc:
+            _import_batch(batch, progress, summary)
+            batch = []
             summary.failures.append(ImportFailure(str(path), None, str(exc)))
             _report(progress, str(path), ImportOutcome.FAILED)
             break
-        outcome, raw = import_message(raw_bytes, source)
-        if outcome == ImportOutcome.FAILED:
-            summary.failures.append(ImportFailure(source, raw.pk, raw.error))
-        elif outcome == ImportOutcome.DUPLICATE:
+        batch.append((source, raw_bytes))
+        if len(batch) >= batch_size:
+            _import_batch(batch, progress, summary)
+            batch = []
+    _import_batch(batch, progress, summary)
+    return summary
+
+
+def _import_batch(batch: list[tuple[str, bytes]], progress: Progress | None,
+                  summary: ImportSummary) -> None:
+    """Store ``batch`` raw (committed), then process it (see the module's docstring)."""
+    if not batch:
+        return
+    rows = conversations.store_raw_many(
+        "email", [(raw_bytes, {"source": source}) for source, raw_bytes in batch])
+    try:
+        with transaction.atomic(), conversations.intake_batch():
+            messages = [conversations.process_raw(row.pk) for row in rows]
+    except Exception:  # the batch's own writes failed: one by one instead
+        logger.exception("Importing a batch of %s messages failed; one by one now", len(rows))
+        messages = [conversations.process_raw(row.pk) for row in rows]
+    states = {pk: (status, error) for pk, status, error in RawInbound.objects.filter(
+        pk__in=[row.pk for row, message in zip(rows, messages, strict=True) if message is None]
+    ).values_list("pk", "status", "error")}
+    for (source, _raw_bytes), row, message in zip(batch, rows, messages, strict=True):
+        if message is None:
+            status, error = states.get(row.pk, (RawStatus.FAILED, ""))
+            if status == RawStatus.IGNORED:
+                outcome = ImportOutcome.IGNORED
+                summary.ignored += 1
+            else:
+                outcome = ImportOutcome.FAILED
+                summary.failures.append(ImportFailure(source, row.pk, error))
+        elif message.raw_id != row.pk:
+            outcome = ImportOutcome.DUPLICATE
             summary.duplicates += 1
-        elif outcome == ImportOutcome.IGNORED:
-            summary.ignored += 1
         else:
+            outcome = ImportOutcome.IMPORTED
             summary.imported += 1
         _report(progress, source, outcome)
-    return summary
 
 
 def _report(progress: Progress | None, source: str, outcome: str) -> None:

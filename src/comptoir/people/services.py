@@ -2,7 +2,7 @@
 merge two people and undo it. Every change writes its ``Event`` in the same transaction."""
 
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,15 +53,16 @@ def resolve_identity(
     identity = find_identity(kind, normalised, network)
     if identity is not None:
         return identity
-    with transaction.atomic():
-        person = Person.objects.create(name=name[:200], language=language, plan=plan)
-        identity, created = Identity.objects.get_or_create(
-            kind=kind, network=network, value=normalised,
-            defaults={"person": person, "display": value.strip()[:320]},
-        )
-        if not created:  # lost a race with another intake: use theirs
-            person.delete()
-    return identity
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(name=name[:200], language=language, plan=plan)
+            return Identity.objects.create(person=person, kind=kind, network=network,
+                                           value=normalised, display=value.strip()[:320])
+    except IntegrityError:  # lost a race with another intake: theirs (our person is undone)
+        identity = find_identity(kind, normalised, network)
+        if identity is None:
+            raise
+        return identity
 
 
 def mark_bounced(address: str, reason: str) -> int:

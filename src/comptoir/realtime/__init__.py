@@ -30,6 +30,11 @@ INBOX_GROUP = "inbox"
 MESSAGE_TYPE = "live.event"
 
 
+def user_group(user_id: int) -> str:
+    """The group of one person's open pages (a ping meant for them alone)."""
+    return f"user.{user_id}"
+
+
 def publish(kind: str, payload: dict[str, Any], *, group: str = INBOX_GROUP) -> None:
     """Send ``{"type": kind, "data": payload}`` to the browsers of ``group``, now.
 

@@ -7,7 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from comptoir.accounts.permissions import Perm, has_perm
 
-from . import INBOX_GROUP
+from . import INBOX_GROUP, user_group
 
 #: a connection is closed after this long, so that the page reconnects: a signed-out
 #: session or a changed role then takes effect, and the group membership (which the Redis
@@ -32,6 +32,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(INBOX_GROUP, self.channel_name)
         self.joined.append(INBOX_GROUP)
+        # pings for this person alone ("ask an advocate")
+        personal = user_group(self.scope["user"].pk)
+        await self.channel_layer.group_add(personal, self.channel_name)
+        self.joined.append(personal)
         await self.accept()
         self.expiry = asyncio.create_task(self._expire())
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/volume/", views.volume, name="reports_volume"),
     path("reports/participation/", views.participation, name="reports_participation"),
     path("reports/mine/", views.mine, name="reports_mine"),
+    path("reports/satisfaction/", views.csat, name="reports_csat"),
 ]

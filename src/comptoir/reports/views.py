@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from comptoir.accounts.permissions import Perm, has_perm, requires
+from comptoir.surveys import queries as csat_queries
 
 from . import participation as participation_report
 from . import queries
@@ -23,6 +24,7 @@ PAGES = (
     ("reports_resolution", _("Resolution")),
     ("reports_volume", _("Volume")),
     ("reports_participation", _("Participation")),
+    ("reports_csat", _("Satisfaction")),
 )
 
 
@@ -77,7 +79,23 @@ def _csv_cell(value: Any, kind: str) -> Any:
 @requires(Perm.VIEW_REPORTS)
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    return _page(request, "reports", "reports/overview.html", queries.overview)
+    return _page(request, "reports", "reports/overview.html", _overview_with_csat)
+
+
+def _overview_with_csat(f: ReportFilter) -> dict[str, Any]:
+    report = queries.overview(f)
+    report["kpis"].append(csat_queries.kpis(f)[0])  # from the surveys, not the rollups
+    return report
+
+
+@requires(Perm.VIEW_REPORTS)
+@require_GET
+def csat(request: HttpRequest) -> HttpResponse:
+    """Customer satisfaction: score and response rate, per channel, team and language, and
+    the comments (``?q=`` searches them)."""
+    search = request.GET.get("q", "").strip()[:200]
+    return _page(request, "reports_csat", "surveys/report.html",
+                 lambda f: csat_queries.report(f, search))
 
 
 @requires(Perm.VIEW_REPORTS)

@@ -100,6 +100,12 @@ def _warn_at(target: Target, due: datetime | None, by_share: datetime | None,
     return min(candidates) if candidates else None
 
 
+def _minutes(hours: Hours, start: datetime, end: datetime) -> int:
+    """Counted minutes from ``start`` to ``end``; none when ``end`` comes first (a message
+    dated in the future by the sender's clock, answered before that date)."""
+    return hours.minutes_between(start, end) if end > start else 0
+
+
 def _closed(outcome_due: datetime | None, fulfilled: datetime) -> str:
     return MET if sla_outcome(outcome_due, fulfilled) is SlaOutcome.ACHIEVED else MISSED
 
@@ -112,8 +118,8 @@ def reply_clock(metric: str, start: datetime, replied: datetime | None, target: 
     warn = _warn_at(target, due, None if share is None else hours.add(start, share), start)
     if replied is not None:
         return Instance(metric, start, _closed(due, replied), due, warn, fulfilled_at=replied,
-                        used_minutes=hours.minutes_between(start, replied))
-    used = hours.minutes_between(start, as_of)
+                        used_minutes=_minutes(hours, start, replied))
+    used = _minutes(hours, start, as_of)
     return Instance(metric, start, STOPPED if resolved else RUNNING, due, warn,
                     used_minutes=used)
 
@@ -158,7 +164,7 @@ def pausable_clock(metric: str, start: datetime, end: datetime | None, target: T
                     start)
     used = sum(hours.minutes_between(low, high) for low, high in segments)
     if tail is not None:
-        used += hours.minutes_between(tail, as_of)
+        used += _minutes(hours, tail, as_of)
     if end is not None:
         return Instance(metric, start, _closed(due, end), due, warn, fulfilled_at=end,
                         used_minutes=used)

@@ -17,7 +17,10 @@ Sweep
     warning instant, ``warned_at``) — a clock found past due and never warned gets only the
     breach. Then it runs the policies' escalations, oldest first, each in its own
     transaction, up to ``ESCALATIONS_PER_SWEEP`` clocks or ``ESCALATION_BUDGET_S`` seconds;
-    the rest wait for the next sweep. Running it twice records nothing twice.
+    the rest wait for the next sweep. Running it twice records nothing twice. A backlog (the
+    first sweep ever, a long outage) is recorded ``RECORDS_PER_SWEEP`` clocks at a time,
+    oldest first, each sweep bounded in time; the sweep job queues the next one at once
+    while some are left (``SweepResult.records_pending``).
 
 Locking
     ``refresh`` locks the conversation row, then its clocks (by id); the sweep's updates lock
@@ -75,7 +78,17 @@ ESCALATIONS_PER_SWEEP = 500
 ESCALATION_BUDGET_S = 1.0
 """...and no new one after this many seconds of escalating: a backlog (after an outage, a
 first sweep) drains over the next minutes, oldest first, while warnings and breaches are
-always recorded for every clock at once."""
+recorded first, for every clock due (up to ``RECORDS_PER_SWEEP``)."""
+
+RECORDS_PER_SWEEP = 5_000
+"""At most this many clocks get their warning or breach recorded per sweep, oldest check
+first: what comes due in a minute is far fewer, and a backlog of tens of thousands (the first
+sweep over an imported history, a day-long outage) drains over a few sweeps of a second each
+instead of one long transaction holding the clocks' rows. Events are dated at the warning or
+due instant whichever sweep records them."""
+
+BACKLOG_ESCALATION_BUDGET_S = 0.25
+"""The escalation budget of a sweep that leaves records for the next one."""
 
 REFRESH_CHUNK = 500
 SHIFT_LOOKAHEAD = timedelta(days=2)
@@ -480,6 +493,62 @@ def _plan(conversation: Conversation, event_rows: list[tuple], rows: list[SlaClo
             writes.update.append(clock)
 
 
+_shared: tuple[tuple, Config] | None = None
+
+
+def _config_fingerprint() -> tuple:
+    """What :class:`Config` is built from, summed up in one query: per table its rows'
+    count, highest id, latest ``updated_at`` and the sums of the foreign keys and flags it
+    reads (so that a change made with ``QuerySet.update()``, which leaves ``updated_at``
+    alone, shows too); the plan tiers row by row. Any change to what a refresh reads changes
+    it."""
+    quote = connection.ops.quote_name
+    coverage = CoveragePlan.calendars.through
+
+    def table(model, sums: tuple[str, ...] = (), flag: str = "", updated: bool = True) -> str:
+        columns = ["COUNT(*)", f"MAX({quote('id')})",
+                   f"MAX({quote('updated_at')})" if updated else "NULL"]
+        columns += [f"SUM(COALESCE({quote(model._meta.get_field(name).column)}, 0))"
+                    for name in sums]
+        if flag:
+            columns.append(f"SUM(CASE WHEN {quote(flag)} THEN 1 ELSE 0 END)")
+        columns += ["NULL"] * (6 - len(columns))
+        return (f"SELECT '{model._meta.db_table}', "  # noqa: S608 - names from the models
+                + ", ".join(f"CAST({c} AS TEXT)" for c in columns)
+                + f" FROM {quote(model._meta.db_table)}")
+
+    parts = [
+        table(SlaPolicy, ("coverage", "calendar")),
+        table(SlaPolicy.targets.rel.related_model, ("policy", "priority", "minutes")),
+        table(SlaPolicy.escalations.rel.related_model, ("policy",)),
+        table(Calendar, ("team",)),
+        table(Holiday, ("calendar",)),
+        table(CoveragePlan, flag="is_default"),
+        table(coverage, ("calendar", "coverageplan"), updated=False),
+        (f"SELECT 'tier', CAST({quote('plan')} AS TEXT), "  # noqa: S608
+         f"CAST({quote('sla_policy_id')} AS TEXT), CAST({quote('updated_at')} AS TEXT), "
+         f"CAST({quote('id')} AS TEXT), NULL, NULL FROM {quote(PlanTier._meta.db_table)}"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return (connection.alias, *sorted(tuple("" if v is None else str(v) for v in row)
+                                          for row in cursor.fetchall()))
+
+
+def shared_config() -> Config:
+    """The :class:`Config` this process built last, while nothing it was built from has
+    changed (``_config_fingerprint``: one query instead of eight, and calendars already
+    computed are kept); else a new one. For ``refresh`` of one conversation at a time."""
+    global _shared
+    fingerprint = _config_fingerprint()
+    cached = _shared
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    config = Config()
+    _shared = (fingerprint, config)
+    return config
+
+
 def refresh(conversation_id: int, *, now: datetime | None = None,
             config: Config | None = None) -> list[SlaClock]:
     """Recompute one conversation's clocks (see the module's docstring); return them.
@@ -488,12 +557,13 @@ def refresh(conversation_id: int, *, now: datetime | None = None,
     any number of times; a conversation that no longer exists is ignored.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    # no savepoint of its own: an exception here aborts the caller's transaction anyway
+    with transaction.atomic(savepoint=False):
         conversation = (Conversation.objects.select_for_update().only(*_CONVERSATION_FIELDS)
                         .filter(pk=conversation_id).first())
         if conversation is None:
             return []
-        config = config or Config()
+        config = config or shared_config()
         rows = list(SlaClock.objects.select_for_update()
                     .filter(conversation_id=conversation_id).order_by("pk"))
         writes = _Writes()
@@ -551,6 +621,7 @@ class SweepResult:
     breached: int = 0
     escalated: int = 0
     escalations_pending: int = 0
+    records_pending: int = 0  # clocks due whose warning or breach waits for the next sweep
     skipped: bool = False
     bulk_seconds: float = 0.0
     seconds: float = 0.0
@@ -579,9 +650,39 @@ def _insert_events(clocks_qs, kind: str, at_field: str) -> int:
         return cursor.rowcount
 
 
+def _unrecorded(now: datetime):
+    """Running clocks with a warning or a breach due and not recorded yet."""
+    return SlaClock.objects.filter(
+        Q(due_at__lte=now) | Q(warned_at__isnull=True, warn_at__lte=now),
+        next_check_at__lte=now, state=ClockState.RUNNING, breached_at__isnull=True)
+
+
+def _slice(now: datetime, limit: int | None) -> Q | None:
+    """The oldest ``limit`` unrecorded clocks, as a condition on (next_check_at, id); None
+    when they all fit. One index range read, whatever the backlog."""
+    if limit is None:
+        return None
+    edge = list(_unrecorded(now).order_by("next_check_at", "pk")
+                .values_list("next_check_at", "pk")[limit - 1:limit + 1])
+    if len(edge) < 2:
+        return None
+    at, pk = edge[0]
+    return Q(next_check_at__lt=at) | Q(next_check_at=at, pk__lte=pk)
+
+
+def _escalation_due() -> Q:
+    """A recorded warning or breach whose escalations have not run (``_pending_trigger``)."""
+    return (Q(breached_at__isnull=False, escalate_on_breach=True,
+              breach_escalated_at__isnull=True)
+            | Q(breached_at__isnull=True, warned_at__isnull=False, escalate_on_warning=True,
+                warning_escalated_at__isnull=True))
+
+
 def sweep(now: datetime | None = None, *, escalation_limit: int = ESCALATIONS_PER_SWEEP,
-          escalation_budget: float | None = ESCALATION_BUDGET_S) -> SweepResult:
-    """Warn, breach and escalate every clock whose time has come (module docstring)."""
+          escalation_budget: float | None = ESCALATION_BUDGET_S,
+          record_limit: int | None = RECORDS_PER_SWEEP) -> SweepResult:
+    """Warn, breach and escalate every clock whose time has come (module docstring); at
+    most ``record_limit`` clocks' warnings and breaches (None: all of them)."""
     started = time.perf_counter()
     now = now or timezone.now()
     result = SweepResult()
@@ -595,10 +696,12 @@ def sweep(now: datetime | None = None, *, escalation_limit: int = ESCALATIONS_PE
         # its negative (warnings); marks of a forgotten earlier numbering are cleared first.
         SlaClock.objects.filter(sweep_run__in=(run, -run)).update(sweep_run=None)
         due = SlaClock.objects.filter(next_check_at__lte=now)
+        part = _slice(now, record_limit)
+        recording = due if part is None else due.filter(part)
         # Breaches first: a clock past due and never warned is only breached (and counts as
         # warned). Each UPDATE locks its rows and re-checks them after a refresh holding one
         # commits, so a clock met meanwhile is left alone.
-        result.breached = due.filter(
+        result.breached = recording.filter(
             state=ClockState.RUNNING, breached_at__isnull=True, due_at__lte=now,
         ).update(breached_at=F("due_at"), sweep_run=run,
                  warned_at=Coalesce(F("warned_at"), F("warn_at"), F("due_at")),
@@ -608,7 +711,7 @@ def sweep(now: datetime | None = None, *, escalation_limit: int = ESCALATIONS_PE
         if result.breached:
             _insert_events(SlaClock.objects.filter(sweep_run=run), EventKind.SLA_BREACHED,
                            "due_at")
-        result.warned = due.filter(
+        result.warned = recording.filter(
             state=ClockState.RUNNING, breached_at__isnull=True, warned_at__isnull=True,
             warn_at__lte=now, due_at__gt=now,
         ).update(warned_at=F("warn_at"), sweep_run=-run,
@@ -621,14 +724,22 @@ def sweep(now: datetime | None = None, *, escalation_limit: int = ESCALATIONS_PE
         # Anything else the range scan found and nothing is due for (a clock that stopped
         # meanwhile): put its next check right.
         due.exclude(state=ClockState.RUNNING).update(next_check_at=None)
+        if part is not None:
+            result.records_pending = _unrecorded(now).count()
         state.started_at = now
         state.save(update_fields=["runs", "started_at"])
     result.bulk_seconds = round(time.perf_counter() - started, 3)
 
     config: Config | None = None
-    waiting = SlaClock.objects.filter(next_check_at__lte=now, state=ClockState.RUNNING)
+    # only clocks with something recorded: one still waiting for its record is not yet due
+    waiting = SlaClock.objects.filter(_escalation_due(), next_check_at__lte=now,
+                                      state=ClockState.RUNNING)
     pending = list(waiting.order_by("next_check_at", "pk").values_list("pk", flat=True)
                    [:escalation_limit + 1])
+    if result.records_pending and escalation_budget is not None:
+        # a backlog: the next sweep follows at once (tasks.sweep), so hand back quickly;
+        # escalations get their whole budget once everything due is recorded
+        escalation_budget = min(escalation_budget, BACKLOG_ESCALATION_BUDGET_S)
     escalating = time.perf_counter()
     done = 0
     for clock_id in pending[:escalation_limit]:

@@ -22,5 +22,9 @@ def refresh_open() -> int:
 
 @shared_task(name="sla.sweep")
 def sweep() -> dict:
-    """Warn, breach and escalate (beat runs it every minute; see settings)."""
-    return asdict(services.sweep())
+    """Warn, breach and escalate (beat runs it every minute; see settings). A backlog too
+    large for one sweep (``records_pending``) is swept on at once, not a minute later."""
+    result = services.sweep(record_limit=services.RECORDS_PER_SWEEP)
+    if result.records_pending and not result.skipped:
+        sweep.delay()
+    return asdict(result)

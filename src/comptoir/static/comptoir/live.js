@@ -99,6 +99,18 @@
 
   // --- events -----------------------------------------------------------------------------
   function onEvent(event) {
+    if (event.type === "advocate.asked") {  // a teammate asks me for help (comptoir.teamwork)
+      const asked = event.data || {};
+      showBar(asked.message || "", () => location.assign(asked.url));
+      document.querySelector("#live-bar button").textContent = asked.action || text.reload;
+      return;
+    }
+    if (event.type === "reply.first") {  // a teammate's first ever reply (comptoir.teamwork)
+      const cheer = event.data || {};
+      showBar(cheer.message || "", () => location.assign(cheer.url));
+      document.querySelector("#live-bar button").textContent = cheer.action || text.reload;
+      return;
+    }
     if (event.type !== "conversation.changed") return;
     const data = event.data || {};
     if (page() === "inbox") schedule(true);

@@ -16,7 +16,14 @@ class Command(BaseCommand):
         count = services.refresh_open()
         self.stdout.write(f"Clocks recomputed for {count} conversations.")
         if not no_sweep:
-            result = services.sweep()
-            self.stdout.write(f"Sweep: {result.warned} warnings, {result.breached} breaches, "
-                              f"{result.escalated} escalations "
+            # a backlog is recorded a slice per sweep: sweep until nothing is left to record
+            warned = breached = escalated = 0
+            while True:
+                result = services.sweep(record_limit=services.RECORDS_PER_SWEEP)
+                warned, breached = warned + result.warned, breached + result.breached
+                escalated += result.escalated
+                if result.skipped or not result.records_pending:
+                    break
+            self.stdout.write(f"Sweep: {warned} warnings, {breached} breaches, "
+                              f"{escalated} escalations "
                               f"({result.escalations_pending} left for the next sweeps).")
