@@ -144,23 +144,28 @@ def _record(delivery: Delivery, outcome: Outcome) -> str:
 
 
 def _transmit(delivery: Delivery, email: EmailMessage) -> Outcome:
+    return transmit(delivery.sender, delivery.recipients, email, name=str(delivery.pk))
+
+
+def transmit(sender: str, recipients: list[str], email: EmailMessage, *, name: str) -> Outcome:
+    """Send ``email`` through ``COMPTOIR_SMTP_URL`` or, when it is empty, write it to
+    ``VAR_DIR/outbox/<time>-<name>.eml``. Every outgoing mail goes through here (replies,
+    acknowledgements, surveys, calendar invites); SMTP errors are raised for the caller's
+    retry rules."""
     if not settings.SMTP_URL:
-        return _write_outbox(delivery, email)
-    return _smtp(parse_smtp_url(settings.SMTP_URL), delivery.sender, delivery.recipients, email)
-
-
-def _write_outbox(delivery: Delivery, email: EmailMessage) -> Outcome:
-    outbox = Path(settings.VAR_DIR) / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{timezone.now():%Y%m%dT%H%M%S}-{delivery.pk}.eml"
-    path.write_bytes(_serialise(email, [delivery.sender, *delivery.recipients]))
-    return Outcome(ok=True, response=f"written to outbox: {path.name}")
+        outbox = Path(settings.VAR_DIR) / "outbox"
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = outbox / f"{timezone.now():%Y%m%dT%H%M%S}-{name}.eml"
+        path.write_bytes(_serialise(email, [sender, *recipients]))
+        return Outcome(ok=True, response=f"written to outbox: {path.name}")
+    return _smtp(parse_smtp_url(settings.SMTP_URL), sender, recipients, email)
 
 
 def _serialise(email: EmailMessage, addresses: list[str]) -> bytes:
     # an internationalised address (SMTPUTF8) cannot be written in ASCII headers
     utf8 = not all(address.isascii() for address in addresses)
-    return email.as_bytes(policy=email.policy.clone(utf8=utf8))
+    # CRLF line ends, as SMTP carries them, whatever policy composed the message
+    return email.as_bytes(policy=email.policy.clone(utf8=utf8, linesep="\r\n"))
 
 
 def _smtp(relay: Relay, sender: str, recipients: list[str], email: EmailMessage) -> Outcome:

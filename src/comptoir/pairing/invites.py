@@ -5,11 +5,9 @@ cancelled. Sent through ``SMTP_URL`` like replies; without one, written to
 
 from __future__ import annotations
 
-import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from comptoir.email.delivery import parse_smtp_url
+from comptoir.email.delivery import transmit
 
 from .models import Pairing
 
@@ -114,23 +112,10 @@ def compose(pairing: Pairing, method: str) -> EmailMessage:
 
 def send(pairing: Pairing, method: str) -> str:
     """Send it now; raise ``smtplib.SMTPException``/``OSError`` for the job to retry."""
-    message = compose(pairing, method)
     recipients = [pairing.engineer.email, pairing.advocate.email]
-    if not settings.SMTP_URL:
-        outbox = Path(settings.VAR_DIR) / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{timezone.now():%Y%m%dT%H%M%S}-pairing-{pairing.pk}-{method}.eml"
-        path.write_bytes(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
-        return f"written to outbox: {path.name}"
-    relay = parse_smtp_url(settings.SMTP_URL)
-    smtp_class = smtplib.SMTP_SSL if relay.tls else smtplib.SMTP
-    with smtp_class(relay.host, relay.port, timeout=settings.SMTP_TIMEOUT) as client:
-        if relay.starttls:
-            client.starttls()
-        if relay.username:
-            client.login(relay.username, relay.password)
-        client.send_message(message, settings.DEFAULT_FROM_EMAIL, recipients)
-    return "sent"
+    outcome = transmit(settings.DEFAULT_FROM_EMAIL, recipients, compose(pairing, method),
+                       name=f"pairing-{pairing.pk}-{method}")
+    return outcome.response or "sent"
 
 
 def send_record_reminder(pairing: Pairing) -> None:

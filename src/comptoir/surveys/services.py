@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import re
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -47,8 +45,8 @@ from comptoir.conversations.models import (
     MessageKind,
     Status,
 )
+from comptoir.email import delivery as email_delivery
 from comptoir.email import outbound as email_outbound
-from comptoir.email.delivery import parse_smtp_url
 from comptoir.email.models import Mailbox
 from comptoir.people.models import Identity, IdentityKind, Person
 
@@ -371,9 +369,9 @@ def _send_email(survey: Survey) -> Outcome:
         return Outcome(ok=False, permanent=True, skip=SkipReason.NO_MAILBOX)
     email = compose(survey, mailbox)
     try:
-        if not settings.SMTP_URL:
-            return _write_outbox(survey, email)
-        return _smtp(mailbox.address, survey.recipient, email)
+        email_delivery.transmit(mailbox.address, [survey.recipient], email,
+                                name=f"survey-{survey.pk}")
+        return Outcome(ok=True)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _reply in exc.recipients.values()]
         return Outcome(ok=False, permanent=all(c >= 500 for c in codes), error=str(exc))
@@ -424,45 +422,6 @@ def compose(survey: Survey, mailbox: Mailbox) -> EmailMessage:
     email.add_alternative(html, subtype="html")
     email["Content-Language"] = survey.language
     return email
-
-
-def _utf8(addresses: list[str]) -> bool:
-    return not all(a.isascii() for a in addresses)
-
-
-def _write_outbox(survey: Survey, email: EmailMessage) -> Outcome:
-    outbox = Path(settings.VAR_DIR) / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{timezone.now():%Y%m%dT%H%M%S}-survey-{survey.pk}.eml"
-    utf8 = _utf8([survey.recipient])
-    path.write_bytes(email.as_bytes(policy=email.policy.clone(utf8=utf8)))
-    return Outcome(ok=True)
-
-
-def _smtp(sender: str, recipient: str, email: EmailMessage) -> Outcome:
-    relay = parse_smtp_url(settings.SMTP_URL)
-    context = ssl.create_default_context()
-    timeout = settings.SMTP_TIMEOUT
-    if relay.tls:
-        client = smtplib.SMTP_SSL(relay.host, relay.port, timeout=timeout, context=context)
-    else:
-        client = smtplib.SMTP(relay.host, relay.port, timeout=timeout)
-    try:
-        client.ehlo_or_helo_if_needed()
-        if relay.starttls:
-            client.starttls(context=context)
-        if relay.username:
-            client.login(relay.username, relay.password)
-        utf8 = _utf8([sender, recipient])
-        client.sendmail(sender, [recipient],
-                        email.as_bytes(policy=email.policy.clone(utf8=utf8)),
-                        mail_options=["SMTPUTF8"] if utf8 else [])
-    finally:
-        try:
-            client.quit()
-        except (smtplib.SMTPException, OSError):
-            client.close()
-    return Outcome(ok=True)
 
 
 # --- answers --------------------------------------------------------------------------------
