@@ -12,9 +12,12 @@ with attachments, 20 % multipart/alternative), then times, on the same bytes:
 
 * bare stdlib parsing (``email.message_from_bytes`` + every part's content), the reference;
 * ``comptoir.email.parsing.parse`` alone (the product's parser, no database);
-* the product's intake, the way a worker does it: ``store_raw`` then ``process_raw`` for each
-  message in turn (parse -> person -> thread -> store -> events), on PostgreSQL and SQLite,
-  each in its own process, with the rate of every 10 % slice (does it fall as tables grow?);
+* the product's intake, the way it runs: each message stored raw as it arrives
+  (``store_raw``, committed, as ``comptoir smtpd`` does), then a worker processing the stored
+  rows 200 at a time (``process_raw_many``: parse -> screen -> person -> thread -> store ->
+  events -> routing -> clocks, read and written in bulk), on PostgreSQL and SQLite, each in
+  its own process, with the rate of every 10 % slice (does it fall as tables grow?).
+  ``*_msgs_per_s`` counts store_raw and the worker; ``*_worker_msgs_per_s`` the worker alone;
 * ``comptoir import-mail`` of an mbox (10,000 messages by default) as a subprocess.
 
 The last line printed is one JSON object with every figure.
@@ -34,6 +37,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import struct
@@ -93,7 +97,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="one run under cProfile on each database (and of the parser); "
                              "prints the hotspots and the SQL of typical messages")
     parser.add_argument("--show-sql", action="store_true",
-                        help="print the SQL of a typical new message, reply and attachment")
+                        help="print the SQL of one batch (store_raw of each message, then "
+                             "process_raw_many)")
     parser.add_argument("--regenerate", action="store_true",
                         help="rebuild the cached corpus and mbox even if they exist")
     parser.add_argument("--pg-url", default=os.environ.get("COMPTOIR_BENCH_EMAIL_INTAKE_PG_URL",
@@ -1014,12 +1019,15 @@ def typical_indexes(flags: bytes) -> dict[str, int]:
 
 
 def ingest(corpus: Corpus, profile_path: Path | None = None) -> dict:
-    """``store_raw`` + ``process_raw`` of every message in order; timings per message."""
+    """The way the intake now works: each message stored raw as it arrives (``store_raw``,
+    committed), then a worker processes the stored rows ``intake.BATCH_SIZE`` at a time
+    (``process_raw_many``); a batch's time is shared among its messages."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone as django_timezone
 
-    from comptoir.conversations.services import process_raw, store_raw
+    from comptoir.conversations import intake
+    from comptoir.conversations.services import process_raw_many, store_raw
 
     capture_at = {index: name for name, index in typical_indexes(corpus.flags).items()}
     captured: dict[str, list[str]] = {}
@@ -1044,35 +1052,43 @@ def ingest(corpus: Corpus, profile_path: Path | None = None) -> dict:
     # received_at), so a sender's messages are not all "in the last hour" (a mail loop).
     run_start = django_timezone.now()
     started_all = time.perf_counter()
+    batch_size = intake.BATCH_SIZE
     with connection.execute_wrapper(counter):
-        for chunk in corpus.chunks():
+        for chunk in corpus.chunks(size=batch_size * 5):
             if profiler is not None:
                 profiler.enable()
-            for raw in chunk:
-                capture = capture_at.get(index)
-                # what `comptoir smtpd` records with a message it accepts
-                envelope_from = RETURN_PATH.match(raw)
-                meta = {"source": "smtp", "mailbox": SUPPORT_ADDRESS,
-                        "rcpt_to": [SUPPORT_ADDRESS],
-                        "mail_from": envelope_from.group(1).decode() if envelope_from else "",
-                        "peer": "203.0.113.7",
-                        "received_at": (run_start - timedelta(
-                            seconds=corpus.times[-1] - corpus.times[index])).isoformat()}
+            for start in range(0, len(chunk), batch_size):
+                part = chunk[start:start + batch_size]
+                ids = []
+                first = index
+                capture = next((capture_at[i] for i in range(first, first + len(part))
+                                if i in capture_at), None) if not captured else None
                 context = CaptureQueriesContext(connection) if capture else contextlib.nullcontext()
                 with context as queries:
-                    t0 = time.perf_counter()
-                    stored = store_raw("email", raw, meta)
+                    for raw in part:
+                        # what `comptoir smtpd` records with a message it accepts, committed
+                        # one by one as they arrive
+                        envelope_from = RETURN_PATH.match(raw)
+                        meta = {"source": "smtp", "mailbox": SUPPORT_ADDRESS,
+                                "rcpt_to": [SUPPORT_ADDRESS],
+                                "mail_from": envelope_from.group(1).decode() if envelope_from
+                                else "",
+                                "peer": "203.0.113.7",
+                                "received_at": (run_start - timedelta(
+                                    seconds=corpus.times[-1] - corpus.times[index])).isoformat()}
+                        t0 = time.perf_counter()
+                        ids.append(store_raw("email", raw, meta).pk)
+                        store_s.append(time.perf_counter() - t0)
+                        index += 1
+                    # then a worker takes the stored rows, a batch at a time
                     t1 = time.perf_counter()
-                    message = process_raw(stored.pk)
-                    t2 = time.perf_counter()
-                store_s.append(t1 - t0)
-                process_s.append(t2 - t1)
-                if message is None:  # failed, or ignored (a mail loop, a delivery report)
-                    failed += 1
+                    results = process_raw_many(ids)
+                    share = (time.perf_counter() - t1) / len(part)
+                process_s.extend([share] * len(part))
+                failed += sum(1 for pk in ids if results.get(pk) is None)
                 if capture:
-                    captured[capture] = [q["sql"] for q in queries.captured_queries]
-                index += 1
-                if index % step == 0:
+                    captured[f"batch_of_{len(part)}"] = [q["sql"] for q in queries.captured_queries]
+                while index >= (len(slice_cpu) + 1) * step and len(slice_cpu) < SLICES:
                     slice_cpu.append(time.process_time() - cpu_mark)
                     slice_load.append(os.getloadavg()[0])
                     cpu_mark = time.process_time()
@@ -1114,6 +1130,7 @@ def summarise_run(result: dict, corpus: Corpus) -> dict:
         "ms_p50": percentile(total, 50) * 1000,
         "ms_p95": percentile(total, 95) * 1000,
         "ms_p99": percentile(total, 99) * 1000,
+        "worker_msgs_per_s": n / sum(result["process_s"]),
         "store_raw_ms": sum(result["store_s"]) / n * 1000,
         "process_raw_ms": sum(result["process_s"]) / n * 1000,
         "new_ms": statistics.fmean(news) * 1000 if news else None,
@@ -1188,14 +1205,17 @@ def import_mail(args: argparse.Namespace, db: str, mbox: Path) -> dict:
     command = [str(Path(sys.executable).parent / "comptoir"), "import-mail", str(mbox)]
     log(f"[{db}] {' '.join(command[1:])} ...")
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)  # noqa: S603
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = [line for line in done.stdout.splitlines() if line.startswith("imported ")]
     if done.returncode != 0:
         log(done.stdout[-2000:] + done.stderr[-2000:])
     match = re.search(r"imported (\d+), duplicates (\d+), failed (\d+)", done.stdout)
     return {
-        "seconds": seconds, "returncode": done.returncode,
+        "seconds": seconds, "cpu_s": cpu_s, "returncode": done.returncode,
         "summary": summary[0] if summary else done.stderr.strip()[-300:],
         "imported": int(match.group(1)) if match else None,
         "failed": int(match.group(3)) if match else None,
@@ -1281,8 +1301,8 @@ def fmt(value, spec: str = ".1f", empty: str = "-") -> str:
 
 def print_sql(captured: dict[str, list[str]], db: str) -> None:
     for name, queries in captured.items():
-        print(f"\n--- {db}: SQL of a typical {name.replace('_', ' ')} "
-              f"(store_raw + process_raw): {len(queries)} queries")
+        print(f"\n--- {db}: SQL of a {name.replace('_', ' ')} (store_raw of each, then "
+              f"process_raw_many): {len(queries)} queries")
         for number, sql in enumerate(queries, start=1):
             print(f"{number:>3}. {sql if len(sql) <= 400 else sql[:400] + ' …'}")
 
@@ -1334,6 +1354,10 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
               f"{len(result['runs']):>5}")
         figures[f"{db}_msgs_per_s"] = round(m["msgs_per_s"], 1)
         figures[f"{db}_msgs_per_s_runs"] = [round(r["msgs_per_s"], 1) for r in result["runs"]]
+        # the worker alone (processing stored rows), without the SMTP side's store_raw
+        figures[f"{db}_worker_msgs_per_s"] = round(m["worker_msgs_per_s"], 1)
+        figures[f"{db}_worker_msgs_per_s_runs"] = [round(r["worker_msgs_per_s"], 1)
+                                                   for r in result["runs"]]
         for key in ("ms_p50", "ms_p95", "ms_p99", "store_raw_ms", "process_raw_ms", "new_ms",
                     "reply_ms", "attachment_ms", "queries_per_msg", "sql_ms_per_msg",
                     "cpu_ms_per_msg"):
@@ -1352,13 +1376,16 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
         imported = (results.get(db) or {}).get("import_mail")
         seconds = round(imported["seconds"], 1) if imported else None
         figures[f"import_mail_s_{db}"] = seconds
+        # the import process's own CPU (user + system): what the load does not change
+        figures[f"import_mail_cpu_s_{db}"] = round(imported["cpu_s"], 1) if imported else None
         figures[f"import_mail_10k_s_{db}"] = seconds if args.mbox_size == 10_000 else None
         if imported:
             name = "PostgreSQL" if db == "postgresql" else "SQLite"
             label = f"import-mail {args.mbox_size:,} ({name})"
             print(f"{label:<34}{args.mbox_size / imported['seconds']:>9.0f}"
                   f"{1000 * imported['seconds'] / args.mbox_size:>8.2f}   "
-                  f"{imported['seconds']:.1f} s: {imported['summary']}")
+                  f"{imported['seconds']:.1f} s ({imported['cpu_s']:.1f} s of CPU): "
+                  f"{imported['summary']}")
             figures[f"import_mail_summary_{db}"] = imported["summary"]
 
     print("\nrate per 10 % slice of the messages, in order (msg/s): does it fall as tables grow?")
@@ -1391,8 +1418,9 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
 
     print("\ntargets:")
     if pg:
-        print(f"  PostgreSQL >= {TARGET_PG_MSGS_PER_S:.0f} msg/s per worker: {pg:.0f} -> "
-              f"{'met' if pg >= TARGET_PG_MSGS_PER_S else 'MISSED'}")
+        print(f"  PostgreSQL >= {TARGET_PG_MSGS_PER_S:.0f} msg/s per worker: {pg:.0f} with "
+              f"store_raw -> {'met' if pg >= TARGET_PG_MSGS_PER_S else 'MISSED'}; the worker "
+              f"alone (stored rows to messages): {figures['postgresql_worker_msgs_per_s']:.0f}")
         print(f"  intake >= {TARGET_RATIO:.0%} of the bare parse rate: {pg / bare:.1%} "
               f"(SQLite {fmt(sqlite and sqlite / bare, '.1%')}) -> "
               f"{'met' if pg / bare >= TARGET_RATIO else 'MISSED'}")

@@ -506,8 +506,9 @@ def test_a_batch_refreshes_clocks_and_announces_like_update(monkeypatch,
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         routing.route_many([moved.pk, kept_team.pk], now=NOW)
     assert refreshed == [moved.pk]  # the team changed: its calendar may differ
-    announced = [c.args[1] for c in callbacks if getattr(c, "args", None)
-                 and c.args[0] == "conversation.changed"]
+    announced = [payload for c in callbacks if getattr(c, "args", None)
+                 and c.args[0] == "conversation.changed"
+                 for payload in (c.args[1] if isinstance(c.args[1], list) else [c.args[1]])]
     assert [(a["id"], a["assignee_id"], a["team_id"]) for a in announced] == [
         (moved.pk, agent.pk, team.pk), (kept_team.pk, agent.pk, team.pk)]
     moved.refresh_from_db()

@@ -6,10 +6,8 @@ transaction that writes its ``Event`` rows; nothing here hides behind signals or
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -94,48 +92,6 @@ def store_raw_many(channel: str, items: Iterable[tuple[bytes, dict]]) -> list[Ra
     return created
 
 
-@dataclass
-class _Batch:
-    opened: list[int] = field(default_factory=list)  # conversations to route, in order
-    touched: dict[int, None] = field(default_factory=dict)  # clocks to refresh
-
-
-_batch: ContextVar[_Batch | None] = ContextVar("comptoir_intake_batch", default=None)
-
-
-@contextmanager
-def intake_batch() -> Iterator[None]:
-    """Process many raw payloads (``process_raw``) in the caller's transaction, with what
-    comes after storing a message done once for them all when the block ends: routing of
-    the conversations they opened (``routing.route_many``, in order, as if one by one) and
-    their service-level clocks (``sla.refresh_many``). For imports; the caller's transaction
-    makes the whole batch one commit, each message still in a savepoint of its own (a
-    failure is kept on its raw row and the others go on). Nothing is done after an
-    exception: the caller's transaction rolls back and the payloads are still stored raw."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("intake_batch() runs inside a transaction")
-    batch = _Batch()
-    token = _batch.set(batch)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    if batch.opened:
-        try:
-            with transaction.atomic():
-                routing.route_many(batch.opened, trigger=routing.Trigger.INTAKE)
-        except Exception as exc:  # as route_new: routing never costs a customer's message
-            logger.exception("routing %s imported conversations failed", len(batch.opened))
-            Event.objects.bulk_create([
-                Event(conversation_id=pk, person_id=person_id, kind=EventKind.ASSIGNMENT_QUEUED,
-                      data={"team_id": team_id, "reason": routing.rules.Reason.ERROR,
-                            "error": f"{type(exc).__name__}: {exc}"[:500]})
-                for pk, person_id, team_id in Conversation.objects.filter(
-                    pk__in=batch.opened).values_list("pk", "person_id", "team_id")])
-    if batch.touched:
-        sla.refresh_many(batch.touched)
-
-
 def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
     """Turn a stored raw payload into a message. Idempotent: processed rows are skipped.
 
@@ -172,12 +128,7 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
                 )
                 return None
             message = receive(inbound, raw=raw, savepoint=False)  # in this transaction
-            batch = _batch.get()
-            if batch is None:
-                routing.route_new(message, raw_id=raw.pk)  # a conversation it opened
-            elif (message.raw_id == raw.pk and message.kind == MessageKind.INBOUND
-                  and message.conversation.message_count == 1):
-                batch.opened.append(message.conversation_id)  # routed when the batch ends
+            routing.route_new(message, raw_id=raw.pk)  # a conversation it opened
             if raw.channel == Channel.EMAIL:
                 email_outbound.maybe_acknowledge(message)
             RawInbound.objects.filter(pk=raw.pk).update(
@@ -187,6 +138,28 @@ def process_raw(raw_id: int, *, force: bool = False) -> Message | None:
     except Exception as exc:  # noqa: BLE001 - any crash must leave the raw row replayable
         _mark_failed(raw_id, exc)
     return None
+
+
+INTAKE_BATCH = 200  # raw rows processed together (``process_raw_many``), per transaction
+
+
+def waiting_raw_ids(*, exclude: int | None = None, limit: int = INTAKE_BATCH - 1) -> list[int]:
+    """Stored raw rows no job has started on yet (received, never attempted), oldest
+    first: a burst a worker may take in one batch. A row that was attempted (and maybe
+    killed its worker) is never taken along: only its own job retries it."""
+    rows = RawInbound.objects.filter(status=RawStatus.RECEIVED, attempts=0)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def process_raw_many(raw_ids: Iterable[int]) -> dict[int, Message | None]:
+    """``process_raw`` for many stored raw rows at once, in the given order: a burst in a
+    worker, an import. Reads and writes in bulk (``conversations.intake``), with the same
+    results, failures kept per row. Returns each row's message, or None."""
+    from .intake import process_raw_many as process_in_bulk  # intake imports this module
+
+    return process_in_bulk(raw_ids)
 
 
 def _mark_failed(raw_id: int, exc: BaseException) -> None:
@@ -269,7 +242,7 @@ def _receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
                           message_id=message.pk, channel=inbound.channel)
     if opened:  # created with this message counted in (``_open``): announce it as it is
         Event.objects.bulk_create([created_event, received])
-        _announce(conversation)
+        announce([conversation])
     else:
         received.save()
         out_of_office = inbound.meta.get("auto") == safety.AUTO_REPLY  # says nothing new
@@ -279,11 +252,7 @@ def _receive(inbound: Inbound, *, raw: RawInbound | None = None) -> Message:
         elif conversation.status == Status.PENDING and not out_of_office:
             _set_status(conversation, Status.OPEN, None, now)
         _touch(conversation, message, max(now, conversation.last_activity_at))
-    batch = _batch.get()
-    if batch is None:
-        sla.refresh(conversation.pk)
-    else:
-        batch.touched[conversation.pk] = None  # refreshed when the batch ends
+    sla.refresh(conversation.pk)
     return message
 
 
@@ -594,7 +563,7 @@ def _save(conversation: Conversation, now) -> None:
     conversation.updated_at = now
     conversation.version += 1
     conversation.save()
-    _announce(conversation)
+    announce([conversation])
 
 
 def _touch(conversation: Conversation, message: Message, now) -> None:
@@ -707,14 +676,18 @@ def render_macro(macro: Macro, conversation: Conversation, agent: User) -> str:
 # --- live updates (comptoir.realtime) ---------------------------------------------------------
 
 
-def _announce(conversation: Conversation) -> None:
-    """Once the transaction commits, tell the staff's open pages that this conversation
-    changed (its inbox row, its page). Values are taken now, as this transaction leaves
-    them; nothing is sent if it rolls back, and a failure to send is only logged."""
-    payload = {
+def announce(conversations: Iterable[Conversation]) -> None:
+    """Once the transaction commits, tell the staff's open pages that these conversations
+    changed (their inbox rows, their pages), in one go. Values are taken now, as this
+    transaction leaves them; nothing is sent if it rolls back, and a failure to send is only
+    logged."""
+    payloads = [{
         "id": conversation.pk, "version": conversation.version, "status": conversation.status,
         "priority": conversation.priority, "assignee_id": conversation.assignee_id,
         "team_id": conversation.team_id, "message_count": conversation.message_count,
         "last_activity_at": conversation.last_activity_at,
-    }
-    transaction.on_commit(partial(realtime.publish, "conversation.changed", payload))
+    } for conversation in conversations]
+    if len(payloads) == 1:
+        transaction.on_commit(partial(realtime.publish, "conversation.changed", payloads[0]))
+    elif payloads:
+        transaction.on_commit(partial(realtime.publish_many, "conversation.changed", payloads))

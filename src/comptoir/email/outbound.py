@@ -245,6 +245,69 @@ def maybe_acknowledge(message: Message) -> Delivery | None:
     messages = conversation.messages.order_by("created_at", "id")
     if messages.values_list("pk", flat=True).first() != message.pk:
         return None
+    return _automatic_answer(message, mailbox, kind, address)
+
+
+def acknowledge_many(messages: list[Message], *, opened: set[int] | frozenset = frozenset(),
+                     ) -> list[Delivery]:
+    """``maybe_acknowledge`` for the messages a batch intake stored
+    (``conversations.intake``), the same rules with the mailboxes read once. The batch marked
+    ``meta["outside_plan"]`` before storing them; ``opened`` are the conversations it
+    opened, whose first message is one of ``messages`` (no query to tell which)."""
+    if not messages:
+        return []
+    everything = list(Mailbox.objects.all())
+    ours = {mailbox.address for mailbox in everything}
+    active = {mailbox.address: mailbox for mailbox in everything if mailbox.is_active}
+    first: dict[int, Message] = {}
+    for message in messages:
+        current = first.get(message.conversation_id)
+        if message.conversation_id in opened and (
+                current is None or (message.created_at, message.pk)
+                < (current.created_at, current.pk)):
+            first[message.conversation_id] = message
+    oldest = timezone.now() - ACK_MAX_AGE
+    deliveries = []
+    for message in messages:
+        if message.channel != Channel.EMAIL or message.kind != MessageKind.INBOUND:
+            continue
+        identity = message.identity
+        if (
+            message.meta.get("auto") or message.meta.get("loop")
+            or (message.meta.get("auth") or {}).get("verdict") == "fail"
+            or identity is None or identity.kind != IdentityKind.EMAIL
+            or identity.bounced_at is not None or message.created_at < oldest
+        ):
+            continue
+        address = identity.value
+        raw = message._state.fields_cache.get("raw")
+        meta = raw.meta if raw is not None else {}
+        mailbox = active.get(str((meta or {}).get("mailbox") or "").strip().lower())
+        local, _at, domain = address.rpartition("@")
+        if mailbox is None or f"{local.partition('+')[0]}@{domain}" in ours or (
+                _NO_AUTO_REPLY.match(local.partition("+")[0])):
+            continue
+        if message.meta.get(OUTSIDE_PLAN) == Channel.EMAIL and mailbox.self_service_reply:
+            kind = SELF_SERVICE
+        elif mailbox.auto_ack:
+            kind = ACK
+        else:
+            continue
+        if message.conversation_id in opened:
+            if first.get(message.conversation_id) is not message:
+                continue
+        elif (message.conversation.messages.order_by("created_at", "id")
+              .values_list("pk", flat=True).first() != message.pk):
+            continue
+        delivery = _automatic_answer(message, mailbox, kind, address)
+        if delivery is not None:
+            deliveries.append(delivery)
+    return deliveries
+
+
+def _automatic_answer(message: Message, mailbox: Mailbox, kind: str,
+                      address: str) -> Delivery | None:
+    conversation = message.conversation
     with transaction.atomic():
         Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()  # one at a time
         since = timezone.now() - timedelta(hours=mailbox.auto_ack_hours)

@@ -362,9 +362,19 @@ def _serialise_parts(parts: list) -> bytes:
 _STRUCTURED = frozenset(policy.default.header_factory.registry)
 
 
+# Read like unstructured headers when plain ASCII (what the stdlib's classes give then).
+_PLAIN = frozenset({"subject", "message-id"})
+# One address as most clients write it: "Name <local@domain>" or "local@domain", no quotes,
+# comments, groups, routes or encoded words; anything else goes to the stdlib's parser.
+_SIMPLE_ADDRESS = re.compile(
+    r"\s*(?:([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\- ]*?)\s*<([^<>\s\"(),:;@\\\[\]]+@"
+    r"[A-Za-z0-9.\-]+)>|([^<>\s\"(),:;@\\\[\]]+@[A-Za-z0-9.\-]+))\s*")
+
+
 def _header(message: Message, name: str) -> str:
     """A header's decoded value ("" when absent), from the raw value if parsing it fails."""
-    if name.lower() not in _STRUCTURED:
+    lower = name.lower()
+    if lower not in _STRUCTURED or (lower in _PLAIN and not _needs_parser(message, name)):
         raw = _raw_header(message, name)
         if raw is None:
             return ""
@@ -376,6 +386,28 @@ def _header(message: Message, name: str) -> str:
     except Exception:  # noqa: BLE001 - the stdlib's lazy header parser crashes on some input
         text = _decode_raw(_raw_header(message, name) or "")
     return clean(text).strip()
+
+
+def _needs_parser(message: Message, name: str) -> bool:
+    raw = _raw_header(message, name)
+    return raw is not None and not (raw.isascii() and "=?" not in raw and "(" not in raw)
+
+
+def _simple_addresses(raw: str) -> list[tuple[str, str]] | None:
+    """(name, address) pairs of a plain ASCII address list, or None when the stdlib's
+    parser must read it (see ``_SIMPLE_ADDRESS``)."""
+    if not raw.isascii() or "=?" in raw or '"' in raw or "(" in raw:
+        return None
+    pairs = []
+    for item in _FOLDING.sub(" ", raw).split(","):
+        if not item.strip():
+            continue
+        match = _SIMPLE_ADDRESS.fullmatch(item)
+        if match is None:
+            return None
+        name, bracketed, bare = match.groups()
+        pairs.append((" ".join((name or "").split()), bracketed or bare))
+    return pairs
 
 
 def _parsed_header(message: Message, name: str):
@@ -424,7 +456,11 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
 def _headers(message: Message, name: str) -> list[str]:
     values = [value for key, value in message.raw_items() if key.lower() == name.lower()]
     found = []
+    plain = name.lower() not in _STRUCTURED
     for raw in values:
+        if plain and raw.isascii() and "=?" not in raw:  # as in _header
+            found.append(clean(_FOLDING.sub(" ", raw)).strip())
+            continue
         try:
             text = str(policy.default.header_factory(name, _repair(raw)))
         except Exception:  # noqa: BLE001 - see _header
@@ -463,14 +499,17 @@ def _decode_word(match: re.Match[str]) -> str:
 
 
 def _addresses(message: Message, name: str) -> list[Address]:
-    try:
-        header = _parsed_header(message, name)
-        if header is None:
-            return []
-        pairs = [(address.display_name, address.addr_spec) for address in header.addresses]
-    except Exception:  # noqa: BLE001 - fall back to the forgiving compat parser
-        pairs = getaddresses([_raw_header(message, name) or ""])
-        pairs = [(_decode_raw(display_name), spec) for display_name, spec in pairs]
+    raw = _raw_header(message, name)
+    if raw is None:
+        return []
+    pairs = _simple_addresses(raw)
+    if pairs is None:
+        try:
+            pairs = [(address.display_name, address.addr_spec)
+                     for address in _parsed_header(message, name).addresses]
+        except Exception:  # noqa: BLE001 - fall back to the forgiving compat parser
+            pairs = getaddresses([raw])
+            pairs = [(_decode_raw(display_name), spec) for display_name, spec in pairs]
     found = []
     for display_name, spec in pairs:
         address = clean(spec).strip().strip("<>").strip()
@@ -489,8 +528,9 @@ def _ids(value: str) -> tuple[str, ...]:
 
 
 def _date(message: Message) -> datetime | None:
-    try:
-        value = getattr(_parsed_header(message, "Date"), "datetime", None)
+    raw = _raw_header(message, "Date")
+    try:  # what the stdlib's DateHeader does with the repaired value
+        value = None if raw is None else parsedate_to_datetime(_repair(raw))
     except Exception:  # noqa: BLE001 - unreadable date: try the forgiving parser below
         value = None
     if value is None:

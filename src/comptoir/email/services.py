@@ -2,11 +2,10 @@
 
 Messages go in batches of ``IMPORT_BATCH`` (in the order they are read): the batch is stored
 raw and committed (``conversations.services.store_raw_many``) before any of it is parsed,
-then processed by ``process_raw`` in one transaction (``intake_batch``: each message in a
-savepoint of its own, routing and service-level clocks done once for the batch). A message
-that fails stays raw with its error, replayable with ``comptoir replay``, and the import
-goes on; if the batch's transaction itself fails, its messages are processed again one by
-one.
+then processed together by ``process_raw_many`` (read and written in bulk, routing and
+service-level clocks done once for the batch). A message that fails stays raw with its
+error, replayable with ``comptoir replay``, and the import goes on; if the batch's
+transaction itself fails, its messages are processed again one by one.
 """
 
 import logging
@@ -15,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
@@ -211,12 +209,8 @@ def _import_batch(batch: list[tuple[str, bytes]], progress: Progress | None,
         return
     rows = conversations.store_raw_many(
         "email", [(raw_bytes, {"source": source}) for source, raw_bytes in batch])
-    try:
-        with transaction.atomic(), conversations.intake_batch():
-            messages = [conversations.process_raw(row.pk) for row in rows]
-    except Exception:  # the batch's own writes failed: one by one instead
-        logger.exception("Importing a batch of %s messages failed; one by one now", len(rows))
-        messages = [conversations.process_raw(row.pk) for row in rows]
+    processed = conversations.process_raw_many([row.pk for row in rows])
+    messages = [processed.get(row.pk) for row in rows]
     states = {pk: (status, error) for pk, status, error in RawInbound.objects.filter(
         pk__in=[row.pk for row, message in zip(rows, messages, strict=True) if message is None]
     ).values_list("pk", "status", "error")}

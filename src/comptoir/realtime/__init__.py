@@ -2,8 +2,9 @@
 
 A service publishes a plain dict once its transaction commits (``transaction.on_commit``);
 ``consumers.LiveConsumer`` (``/ws/live/``) forwards it to every browser in the group. The
-channel layer is Channels' (Redis across processes, in memory within one), chosen in
-settings: nothing here knows which.
+channel layer is chosen in settings: Redis in the distributed mode; in the embedded mode,
+in memory within the ASGI process plus a SQLite file that carries the events of the worker and
+other processes to it (``layers.SQLiteChannelLayer``). Nothing else here knows which.
 
 Publishing never breaks a write: the data is already committed when an event goes out, so a
 failure (Redis down, a payload that cannot travel) is logged and the pages catch up at
@@ -53,13 +54,34 @@ def publish(kind: str, payload: dict[str, Any], *, group: str = INBOX_GROUP) -> 
         logger.exception("Live event %r not published", kind)
 
 
+def publish_many(kind: str, payloads: list[dict[str, Any]], *,
+                 group: str = INBOX_GROUP) -> None:
+    """``publish`` for many events of one kind (a batch of intake): one trip to the
+    publishing loop for them all, sent in order. Never raises."""
+    try:
+        messages = [{"type": MESSAGE_TYPE, "kind": kind,
+                     "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder))}
+                    for payload in payloads]
+        layer = get_channel_layer()
+        if layer is None or not messages:
+            return
+
+        async def send_all() -> None:
+            for message in messages:
+                await layer.group_send(group, message)
+
+        _run(send_all(), timeout=SEND_TIMEOUT_SECONDS + 0.01 * len(messages))
+    except Exception:
+        logger.exception("%s live events %r not published", len(payloads), kind)
+
+
 SEND_TIMEOUT_SECONDS = 5.0
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid = 0
 _loop_lock = threading.Lock()
 
 
-def _run(send: Awaitable) -> None:
+def _run(send: Awaitable, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
     """Await ``send`` from sync code, on the event loop whose connections it should use.
 
     In an ASGI server's worker thread (a sync view), that is the server's loop, which its
@@ -76,7 +98,7 @@ def _run(send: Awaitable) -> None:
         async_to_sync(wrapped)()
         return
     future = asyncio.run_coroutine_threadsafe(send, _own_loop())
-    future.result(timeout=SEND_TIMEOUT_SECONDS)
+    future.result(timeout=timeout)
 
 
 def _own_loop() -> asyncio.AbstractEventLoop:

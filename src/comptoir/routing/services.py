@@ -301,6 +301,7 @@ def _after_changes(staged: list[tuple[Conversation, rules.Decision]], at: dateti
              if decision.team_id != conversation.team_id]
     if moved:
         sla.refresh_many(moved)
+    changed = []
     for conversation, decision in staged:
         if decision.assignee_id is None and decision.team_id == conversation.team_id:
             continue
@@ -308,8 +309,8 @@ def _after_changes(staged: list[tuple[Conversation, rules.Decision]], at: dateti
         conversation.team_id = decision.team_id
         conversation.version += 1
         conversation.updated_at = at
-        # TODO(#5): a public "announce" in conversations.services would spare this private call
-        conversations._announce(conversation)
+        changed.append(conversation)
+    conversations.announce(changed)
 
 
 # --- a person's own settings ----------------------------------------------------------------

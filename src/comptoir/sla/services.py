@@ -576,10 +576,10 @@ def refresh(conversation_id: int, *, now: datetime | None = None,
 def refresh_many(conversation_ids: Iterable[int], *, now: datetime | None = None,
                  chunk: int = REFRESH_CHUNK) -> int:
     """``refresh`` for many conversations, ``chunk`` at a time (a transaction each, a fixed
-    number of queries each). For backfills: after a policy change, after an import, the
-    demo. Returns the number of conversations looked at."""
+    number of queries each). For backfills (after a policy change, an import, the demo) and
+    each batch of intake. Returns the number of conversations looked at."""
     now = now or timezone.now()
-    config = Config()
+    config = shared_config()  # rebuilt only when what it is made of changed
     ids = sorted(set(conversation_ids))
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
