@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = 4  # bump when the generated data changes shape: --keep then regenerates
+SCHEMA_VERSION = 5  # bump when the generated data changes shape: --keep then regenerates
 FULL_SIZE = {"postgresql": 1_000_000, "sqlite": 100_000}  # conversations at --scale 1
 PG_DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench_reports"
 SQLITE_DEFAULT_PATH = REPO / "var" / "bench" / "reports.sqlite3"
@@ -48,7 +48,16 @@ AGENTS = 40  # the last ten are engineers, designers... outside support
 FILTER = "channel=email&language=en&tag=billing"
 REPORTS = [("overview", "/reports/", FILTER), ("response", "/reports/response-times/", FILTER),
            ("resolution", "/reports/resolution/", FILTER), ("volume", "/reports/volume/", FILTER),
-           ("participation", "/reports/participation/", "team={product_team}")]
+           ("participation", "/reports/participation/", "team={product_team}"),
+           ("csat", "/reports/satisfaction/", FILTER)]
+SEARCH = ("csat_search", "/reports/satisfaction/", "q=invoice")  # comments, raw survey rows
+# Satisfaction surveys: one in five solved conversations is surveyed an hour after its solve
+# (not those reopened), three in ten surveys are answered within two days, mostly good.
+SURVEYED, ANSWERED, GOOD = 0.20, 0.30, 0.88
+REASONS = [("slow", 0.4), ("not_solved", 0.35), ("unfriendly", 0.1), ("other", 0.15)]
+COMMENTS = [("Quick and kind, thank you!", 0.3), ("Found my invoice in minutes.", 0.2),
+            ("Two days for a refund is too long.", 0.2), ("The export is still broken.", 0.15),
+            ("Slow, but the invoice is right now.", 0.15)]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,10 +74,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=os.environ.get("COMPTOIR_BENCH_REPORTS_PG_URL",
                                                            PG_DEFAULT_URL))
     parser.add_argument("--sqlite-path", type=Path, default=SQLITE_DEFAULT_PATH)
+    parser.add_argument("--compare-scale", type=float, default=None,
+                        help="also time the incremental refreshes on a second data set of this "
+                             "scale, in a database of its own (default: a tenth of --scale; "
+                             "0: not)")
+    parser.add_argument("--refresh-only", action="store_true",
+                        help="time the incremental refreshes only, not the pages")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.runs < 1:
         parser.error("--scale must be > 0 and --runs >= 1")
+    if args.compare_scale is None:
+        args.compare_scale = 0.0 if args.refresh_only else args.scale / 10
     return args
+
+
+def compare_refresh(args: argparse.Namespace) -> dict:
+    """The refreshes again on a data set ``--compare-scale`` the size (its own database,
+    kept between runs like the main one), in a process of its own: the same work on tables
+    of another size should cost the same."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, __file__, "--db", args.db, "--scale", str(args.compare_scale),
+               "--refresh-only", "--compare-scale", "0"]
+    if args.keep:
+        command.append("--keep")
+    if args.db == "postgresql":
+        command += ["--pg-url", args.pg_url.split("?")[0] + "_compare"]
+    else:
+        command += ["--sqlite-path", str(args.sqlite_path.with_name(
+            args.sqlite_path.stem + "_compare" + args.sqlite_path.suffix))]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return {f"compare_{k}": v for k, v in figures.items()
+            if k.startswith("refresh_") or k in ("conversations", "events", "scale")}
 
 
 def configure_environment(args: argparse.Namespace) -> None:
@@ -238,10 +277,14 @@ class Generator:
             dropped = self.drop_indexes()
             self.step(progress, "conversations", chunks, self.conversations)
             self.step(progress, "events", chunks, self.events)
+            self.step(progress, "surveys, tags", chunks, self.surveys)
             self.step(progress, "indexes", dropped, lambda sql: self.execute(sql))
             self.step(progress, "analyze", [None], lambda _: self.finish())
         return {"conversations": self.scalar("SELECT count(*) FROM conversations_conversation"),
                 "events": self.scalar("SELECT count(*) FROM conversations_event"),
+                "surveys": self.scalar("SELECT count(*) FROM surveys_survey"),
+                "surveys_rated": self.scalar("SELECT count(*) FROM surveys_survey "
+                                             "WHERE rating <> ''"),
                 "generation_steps_s": self.steps}
 
     def step(self, progress, label, items, fn) -> None:
@@ -337,11 +380,8 @@ class Generator:
             FROM g JOIN people_person p
               ON p.id = 1 + {self.floor(f"bench_u(g.n, 3) * {self.people}")}""")
 
-    def events(self, bounds: tuple[int, int]) -> None:
-        """About ten events per conversation, as the services write them. Times are epoch
-        seconds; an event that would be in the future is not written (and, being later,
-        neither is anything after it), so every conversation is a consistent prefix."""
-        lo, hi = bounds
+    def base(self, lo: int, hi: int) -> str:
+        """One row per conversation with its instants and choices."""
         u = "bench_u(c.id, {})".format
         agent = f"{self.agent0} + {self.floor(u(20) + f' * {AGENTS}')}"
         agent2 = f"{self.agent0} + {self.floor(u(21) + f' * {AGENTS - 10}')}"
@@ -350,8 +390,7 @@ class Generator:
         nrt = self.floor(f"power({u(7)}, 5) * 86400")
         solve_wait = self.floor(f"power({u(8)}, 2) * 604800")
         reopen_wait = self.floor(f"{u(9)} * 432000")
-        # one row per conversation with its instants and choices...
-        base = f"""
+        return f"""
             SELECT c.id AS cid, c.person_id AS pid, c.channel AS ch, c.plan AS plan,
                    c.language AS lang, c.team_id AS team,
                    {self.epoch("c.created_at")} AS t0,
@@ -360,11 +399,22 @@ class Generator:
                    CASE WHEN {u(10)} < 0.5 THEN 'pending' ELSE 'open' END AS st1,
                    {u(11)} < 0.6 AS turn2, {u(12)} < 0.9 AS solved, {u(13)} < 0.3 AS tagged,
                    {u(14)} < 0.3 AS noted, {u(15)} < 0.08 AS reopened,
-                   {u(17)} < 0.15 AS celebrated,
+                   {u(17)} < 0.15 AS celebrated, {u(22)} < {SURVEYED} AS surveyed,
+                   {u(23)} < {ANSWERED} AS answered, {u(24)} < {GOOD} AS good,
+                   {self.floor(f"power({u(25)}, 3) * 172800")} AS aw,
                    {self.floor(f"power({u(16)}, 2) * {len(TAGS)}")} AS tag
             FROM conversations_conversation c WHERE c.id BETWEEN {lo} AND {hi}"""
-        solve_at = ("(CASE WHEN b.turn2 THEN b.t0 + b.frt + b.w + b.nrt "
-                    "ELSE b.t0 + b.frt + b.sw END)")
+
+    SOLVE_AT = ("(CASE WHEN b.turn2 THEN b.t0 + b.frt + b.w + b.nrt "
+                "ELSE b.t0 + b.frt + b.sw END)")
+
+    def events(self, bounds: tuple[int, int]) -> None:
+        """About ten events per conversation, as the services write them. Times are epoch
+        seconds; an event that would be in the future is not written (and, being later,
+        neither is anything after it), so every conversation is a consistent prefix."""
+        lo, hi = bounds
+        base = self.base(lo, hi)
+        solve_at = self.SOLVE_AT
         solve_from = "(CASE WHEN b.turn2 THEN 'open' ELSE b.st1 END)"
         tags = "CASE b.tag " + " ".join(f"WHEN {i} THEN {lit(t)}" for i, t in enumerate(TAGS)) \
             + " END"
@@ -403,6 +453,12 @@ class Generator:
              "b.solved AND b.reopened"),
             ("status.changed", f"{solve_at} + b.rw + b.nrt", "b.a1",
              j(("from", "'open'"), ("to", "'solved'")), "b.solved AND b.reopened"),
+            ("csat.offered", f"{solve_at} + 3600", "NULL",
+             j(("#survey_id", "b.cid"), ("channel", self.survey_channel),
+               ("language", "b.lang")), self.SURVEYED),
+            ("csat.rated", f"{solve_at} + 3600 + b.aw", "NULL",
+             j(("#survey_id", "b.cid"), ("rating", self.rating), ("previous", "''"),
+               ("reason", self.reason)), f"{self.SURVEYED} AND b.answered"),
         ]
         for kind, at, actor, data, condition in slots:
             self.execute(f"""
@@ -411,10 +467,47 @@ class Generator:
                 SELECT b.cid, b.pid, {lit(kind)}, {actor}, {data}, {self.ts(at)}
                 FROM ({base}) b WHERE {condition} AND {at} <= {self.now}""")
 
+    SURVEYED = "b.solved AND b.surveyed AND NOT b.reopened"
+    survey_channel = "CASE WHEN b.ch IN ('chat', 'web') THEN b.ch ELSE 'email' END"
+    rating = "CASE WHEN b.good THEN 'good' ELSE 'bad' END"
+
+    @property
+    def reason(self) -> str:
+        return f"CASE WHEN b.good THEN '' ELSE {self.pick('bench_u(b.cid, 26)', REASONS)} END"
+
+    def surveys(self, bounds: tuple[int, int]) -> None:
+        """The survey rows the ``csat.*`` events stand for (id = conversation id), and the
+        conversations' tags (the report filters read them)."""
+        lo, hi = bounds
+        base = self.base(lo, hi)
+        sent = f"{self.SOLVE_AT} + 3600"
+        rated = f"b.answered AND {sent} + b.aw <= {self.now}"
+        comment = (f"CASE WHEN bench_u(b.cid, 27) < 0.4 THEN "
+                   f"{self.pick('bench_u(b.cid, 28)', COMMENTS)} ELSE '' END")
+        self.execute(f"""
+            INSERT INTO surveys_survey (id, conversation_id, person_id, language, channel,
+                recipient, state, skip_reason, solved_at, created_at, sent_at, expires_at,
+                expiry_days, attempts, next_attempt_at, error, rating, reason, comment,
+                answered_at)
+            SELECT b.cid, b.cid, b.pid, b.lang, {self.survey_channel}, '', 'sent', '',
+                   {self.ts(self.SOLVE_AT)}, {self.ts(sent)}, {self.ts(sent)},
+                   {self.ts(f"{sent} + 14 * 86400")}, 14, 1, NULL, '',
+                   CASE WHEN {rated} THEN {self.rating} ELSE '' END,
+                   CASE WHEN {rated} THEN {self.reason} ELSE '' END,
+                   CASE WHEN {rated} THEN {comment} ELSE '' END,
+                   CASE WHEN {rated} THEN {self.ts(f"{sent} + b.aw")} ELSE NULL END
+            FROM ({base}) b WHERE {self.SURVEYED} AND {sent} <= {self.now}""")
+        tags = "CASE b.tag " + " ".join(f"WHEN {i} THEN {lit(t)}" for i, t in enumerate(TAGS)) \
+            + " END"
+        self.execute(f"""
+            INSERT INTO conversations_conversation_tags (conversation_id, tag_id)
+            SELECT b.cid, t.id FROM ({base}) b JOIN conversations_tag t ON t.name = {tags}
+            WHERE b.tagged AND b.t0 + 60 <= {self.now}""")
+
     def finish(self) -> None:
         if self.pg:
             self.execute("SET session_replication_role = DEFAULT")
-            for table in ("people_person", "conversations_conversation"):
+            for table in ("people_person", "conversations_conversation", "surveys_survey"):
                 self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                              f"(SELECT max(id) FROM {table}))")
             self.execute("VACUUM (ANALYZE)")
@@ -458,6 +551,23 @@ def time_pages(runs: int, warmup: int, product_team: int) -> tuple[dict, list[st
                 mark = "" if figures[key] < TARGET_MS else "  ! over 500 ms"
                 lines.append(f"{key:<38} p50 {figures[key]:8.1f} ms   max "
                              f"{max(samples):8.1f} ms{mark}")
+    name, path, query = SEARCH
+    for days in (30, 365):
+        samples = []
+        for i in range(warmup + runs):
+            started = time.perf_counter()
+            response = client.get(f"{path}?range={days}&{query}")
+            elapsed = (time.perf_counter() - started) * 1000
+            close_old_connections()
+            if response.status_code != 200:
+                raise SystemExit(f"GET {path} answered {response.status_code}")
+            if i >= warmup:
+                samples.append(elapsed)
+        key = f"{name}_{days}d_ms"
+        figures[key] = round(statistics.median(samples), 1)
+        figures[key.replace("_ms", "_max_ms")] = round(max(samples), 1)
+        mark = "" if figures[key] < TARGET_MS else "  ! over 500 ms"
+        lines.append(f"{key:<38} p50 {figures[key]:8.1f} ms   max {max(samples):8.1f} ms{mark}")
     return figures, lines
 
 
@@ -552,18 +662,24 @@ def main(argv: list[str] | None = None) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE)")
         write_marker(meta)
-    figures.update({k: meta[k] for k in ("conversations", "events", "generation_s",
+    figures.update({k: meta[k] for k in ("conversations", "events", "surveys", "surveys_rated",
+                                         "generation_s",
                                          "rollup_rebuild_s", "rollup_rebuild_steps_s",
                                          "rollup_rows") if k in meta})
     console.print(f"Rollups rebuilt from scratch in {meta.get('rollup_rebuild_s')} s "
                   f"({meta.get('rollup_rebuild_steps_s')}), {meta.get('rollup_rows'):,} rows.")
 
-    product_team = Team.objects.get(slug="product").pk
-    pages, lines = time_pages(args.runs, args.warmup, product_team)
-    figures.update(pages)
+    lines: list[str] = []
+    if not args.refresh_only:
+        product_team = Team.objects.get(slug="product").pk
+        pages, lines = time_pages(args.runs, args.warmup, product_team)
+        figures.update(pages)
+    time_refresh(20)  # a worker is a long-lived process: its statements are built once
     for events in (300, 3000):
         figures.update(time_refresh(events))
     figures.update(time_refresh(300, recent=False))
+    if args.compare_scale > 0:
+        figures.update(compare_refresh(args))
     print(f"\nReports on {args.db}: {meta['conversations']:,} conversations, "
           f"{meta['events']:,} events; p50 server time over {args.runs} requests "
           f"(target < {TARGET_MS:.0f} ms on PostgreSQL at 1 M)")
@@ -575,6 +691,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{figures[f'refresh_{events}_events_ms']} ms")
     print(f"  incremental refresh of ~300 new events on conversations of any age: "
           f"{figures['refresh_300_events_any_age_ms']} ms")
+    if "compare_conversations" in figures:
+        print(f"  the same on {figures['compare_conversations']:,} conversations "
+              f"({figures['compare_events']:,} events): "
+              f"{figures['compare_refresh_300_events_ms']} / "
+              f"{figures['compare_refresh_3000_events_ms']} / "
+              f"{figures['compare_refresh_300_events_any_age_ms']} ms")
     print(json.dumps(figures))
     return 0
 

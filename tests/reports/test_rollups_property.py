@@ -2,10 +2,10 @@
 
 Hypothesis writes random conversations as ``Event`` rows in the services' shape (customer
 messages, replies, bot messages, notes, status changes, reopens, tags, teams, language
-corrections, merges, SLA outcomes), in time order, refreshing the rollups at random points
-between the writes. Then every rollup row is compared with what this test computes on its own
-from the same histories through ``reports.metrics`` — and a rebuild from scratch must give
-the very same rows as the incremental refreshes.
+corrections, merges, SLA outcomes, survey offers and ratings), in time order, refreshing the
+rollups at random points between the writes. Then every rollup row is compared with what
+this test computes on its own from the same histories through ``reports.metrics`` — and a
+rebuild from scratch must give the very same rows as the incremental refreshes.
 """
 
 import itertools
@@ -29,6 +29,7 @@ from comptoir.reports.models import (
     ParticipationDay,
     ResolutionDay,
     RollupState,
+    SurveyDay,
     VolumeDay,
 )
 
@@ -56,6 +57,8 @@ class Written:
     team: int | None = None
     tags: set[str] = field(default_factory=set)
     status: str = "new"
+    surveyed: datetime | None = None  # its first csat.offered
+    rating: str = ""  # its latest csat.rated
     rows: list[dict] = field(default_factory=list)
     history: list[metrics.Event] = field(default_factory=list)
 
@@ -76,7 +79,7 @@ class Written:
 
 OPS = st.sampled_from(["customer", "reply", "reply_pending", "reply_solved", "note", "bot",
                        "pending", "on_hold", "solved", "closed", "tag", "untag", "team",
-                       "language", "merge", "sla"])
+                       "language", "merge", "sla", "survey", "rate"])
 CONVERSATION = st.fixed_dictionaries({
     "start": st.integers(0, 6 * 1440),
     "channel": st.sampled_from(CHANNELS),
@@ -166,6 +169,15 @@ def write(spec: dict, index: int, world: dict) -> Written:
         elif op == "sla":
             w.add(at, "sla.met" if pick % 2 else "sla.breached",
                   data={"metric": SLA[pick % len(SLA)]}, metric=False)
+        elif op == "survey":  # sent (a second offer of the same survey changes nothing)
+            w.add(at, "csat.offered", data={"survey_id": w.cid, "channel": w.channel,
+                                            "language": w.language}, metric=False)
+            w.surveyed = w.surveyed or at
+        elif op == "rate":  # the customer rates, or changes their mind
+            rating = "good" if pick % 2 else "bad"
+            w.add(at, "csat.rated", data={"survey_id": w.cid, "rating": rating,
+                                          "previous": w.rating}, metric=False)
+            w.rating = rating
     return w
 
 
@@ -239,6 +251,11 @@ def expected(written: list[Written], pol: policies.Policies) -> dict[str, Counte
                 res["next_reply_business_total"] += sum(n.business for n in m.next_replies)
                 res[f"res_{bins.bin_index(m.full_resolution.calendar):02d}"] += 1
                 res[f"resb_{bins.bin_index(m.full_resolution.business):02d}"] += 1
+            if w.surveyed is not None:  # a rating counts once the survey was offered
+                csat = out[("csat", day(w.surveyed), *dims)]
+                csat["offered"] += 1
+                csat["good"] += w.rating == "good"
+                csat["bad"] += w.rating == "bad"
             spans = metrics.status_spans(h)
             out[("backlog", day(w.created_at), *dims)]["opened"] += 1
             for before, after in itertools.pairwise(spans):
@@ -261,7 +278,7 @@ def expected(written: list[Written], pol: policies.Policies) -> dict[str, Counte
 
 
 MODELS = {"volume": VolumeDay, "first_reply": FirstReplyDay, "resolution": ResolutionDay,
-          "backlog": BacklogDay}
+          "backlog": BacklogDay, "csat": SurveyDay}
 KEY = ("day", "tag", "channel", "plan", "language", "team_id")
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from comptoir.accounts.models import Role
 from comptoir.conversations import services as conversations
+from comptoir.reports import services as rollups
 from comptoir.reports.filters import ReportFilter
 from comptoir.surveys import queries, services
 from comptoir.surveys.models import Survey, SurveySettings
@@ -49,6 +50,7 @@ def answered(agent, mailbox, django_capture_on_commit_callbacks):
     with time_machine.travel(SENT + timedelta(hours=3), tick=False):
         for conversation, (rating, reason, comment) in zip(made, answers, strict=False):
             services.answer(surveys[conversation.pk], rating, reason=reason, comment=comment)
+    rollups.refresh()  # what the beat does every few seconds: the page reads the rollups
     return made
 
 
@@ -72,11 +74,25 @@ def test_score_and_response_rate_are_exact(answered):
                                                       preset="custom"))).offered == 0
 
 
+def test_the_rollup_gives_the_same_figures_as_the_surveys(answered):
+    for dims in ({}, {"channel": "chat"}, {"language": "fr"},
+                 {"team": str(answered[3].team_id)}, {"channel": "email", "language": "en"}):
+        f = day_filter(**dims)
+        assert queries.rolled_up(f)[None] == queries.tally(queries.offered(f)), dims
+    per_channel = queries.rolled_up(day_filter(), "channel")
+    assert {k: (t.offered, t.good, t.bad) for k, t in per_channel.items()} == {
+        "email": (5, 2, 1), "chat": (2, 1, 0)}
+
+
 def test_a_changed_rating_counts_once(answered):
     survey = Survey.objects.get(conversation=answered[3])
-    services.answer(survey, "good")
+    with time_machine.travel(SENT + timedelta(hours=5), tick=False):
+        services.answer(survey, "good")
     tally = queries.tally(queries.offered(day_filter()))
     assert (tally.good, tally.bad) == (4, 0)
+    rollups.refresh()
+    csat, rate = queries.kpis(day_filter())
+    assert (csat.value, rate.value) == (100.0, 57.1)  # the bad rating became good: 4 ÷ 4
 
 
 def test_comments_are_listed_and_searchable(answered):

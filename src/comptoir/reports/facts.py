@@ -28,6 +28,8 @@ from .policies import Policies
 TAG_ADDED, TAG_REMOVED = "tag.added", "tag.removed"
 TEAM_CHANGED, LANGUAGE_CHANGED = "team.changed", "language.changed"
 SLA_MET, SLA_BREACHED = "sla.met", "sla.breached"
+CSAT_OFFERED, CSAT_RATED = "csat.offered", "csat.rated"
+CSAT_RATINGS = ("good", "bad")
 # The SLA app's metrics, as the rollups keep them (periodic updates count only per
 # conversation, in ``sla_attained``).
 SLA_METRICS = {"first_reply": "first_reply", "next_reply": "next_reply",
@@ -99,6 +101,8 @@ class Facts:
     sla_resolution_achieved: int = 0
     sla_resolution_breached: int = 0
     sla_attained: bool | None = None
+    csat_offered_day: date | None = None
+    csat_rating: str = ""
     last_event_id: int = 0
     # kept beside the row, in FactTag and FactFlow
     tags: frozenset[str] = frozenset()
@@ -115,6 +119,7 @@ class Facts:
             "first_reply": {self.first_reply_day} - {None},
             "resolution": {self.resolved_day} - {None},
             "backlog": set(self.flows),
+            "csat": {self.csat_offered_day} - {None},
         }
 
 
@@ -224,7 +229,20 @@ def facts_of(rows: Sequence[EventRow], policies: Policies) -> Facts | None:
         f.requester_wait, f.requester_wait_business = _pair(m.status_times.requester_wait)
     f.flows = flows(spans, dims.created_at)
     _sla(f, rows)
+    _csat(f, rows)
     return f
+
+
+def _csat(f: Facts, rows: Sequence[EventRow]) -> None:
+    """The survey's day (its first ``csat.offered``: one survey per conversation) and its
+    latest rating; a rating without an offer is not counted."""
+    for r in rows:
+        if r.kind == CSAT_OFFERED and f.csat_offered_day is None:
+            f.csat_offered_day = utc_day(r.created_at)
+        elif r.kind == CSAT_RATED and str(r.data.get("rating") or "") in CSAT_RATINGS:
+            f.csat_rating = str(r.data["rating"])
+    if f.csat_offered_day is None:
+        f.csat_rating = ""
 
 
 def _pair(value: metrics.Minutes | None) -> tuple[int | None, int | None]:

@@ -9,10 +9,12 @@ Three layers, each derived from the one before and rebuildable from the events a
 2. Day rollups, one table per family of measures, each keyed by (UTC day, grain, tag,
    channel, plan, language, team). A family is anchored on its own day: volume on the
    creation day, first reply on the day of the first reply, resolution on the day of the
-   latest solve, backlog on the day of each status flow. Every measure is additive (counts,
-   sums of minutes, histogram bins), so any date range with any filters is a ``SUM`` over
-   rows. The :class:`Grain` says which dimensions a row keeps: all of them (detail; a
-   conversation with tags also counts in one detail row per tag), none, or one.
+   latest solve, backlog on the day of each status flow, satisfaction on the day the
+   survey was offered. Every measure is additive (counts, sums of minutes, histogram bins),
+   so any date range with any filters is a ``SUM`` over rows, and a refresh adds the change
+   its conversations make to each row. The :class:`Grain` says which dimensions a row
+   keeps: all of them (detail; a conversation with tags also counts in one detail row per
+   tag), none, or one.
 3. :class:`ParticipationDay`: replies per person and UTC day, straight from the events.
 
 Days are UTC days: one organisation answers from many time zones, and a UTC day never has
@@ -125,6 +127,10 @@ class ConversationFacts(models.Model):
     sla_resolution_achieved = models.PositiveSmallIntegerField(default=0)
     sla_resolution_breached = models.PositiveSmallIntegerField(default=0)
     sla_attained = models.BooleanField(null=True, blank=True)
+    # Satisfaction: the UTC day its survey was offered (``csat.offered``) and the latest
+    # rating (``csat.rated``), blank while unanswered.
+    csat_offered_day = models.DateField(null=True, blank=True)
+    csat_rating = models.CharField(max_length=8, blank=True, default="")
     last_event_id = models.BigIntegerField(default=0)
 
     class Meta:
@@ -208,6 +214,9 @@ class DayRollup(models.Model):
     team_id = models.BigIntegerField(_("team"), null=True, blank=True)
 
     KEY = ("day", "grain", "tag", "channel", "plan", "language", "team_id")
+    # Each table has an index on (grain, tag, day, channel, plan, language, team_id): the
+    # report queries read its prefix (one grain and tag, a range of days), an incremental
+    # refresh finds the very rows it adds to.
 
     class Meta:
         abstract = True
@@ -238,7 +247,8 @@ class VolumeDay(DayRollup):
     class Meta:
         verbose_name = _("volume per day")
         verbose_name_plural = _("volume per day")
-        indexes = [models.Index(fields=["grain", "tag", "day"], name="volumeday_grain"),
+        indexes = [models.Index(fields=["grain", "tag", "day", "channel", "plan", "language",
+                                        "team_id"], name="volumeday_key"),
                    models.Index(fields=["day"], name="volumeday_day")]
 
     def __str__(self) -> str:
@@ -260,7 +270,8 @@ class FirstReplyDay(DayRollup):
     class Meta:
         verbose_name = _("first replies per day")
         verbose_name_plural = _("first replies per day")
-        indexes = [models.Index(fields=["grain", "tag", "day"], name="firstreplyday_grain"),
+        indexes = [models.Index(fields=["grain", "tag", "day", "channel", "plan", "language",
+                                        "team_id"], name="firstreplyday_key"),
                    models.Index(fields=["day"], name="firstreplyday_day")]
 
     def __str__(self) -> str:
@@ -293,7 +304,8 @@ class ResolutionDay(DayRollup):
     class Meta:
         verbose_name = _("resolutions per day")
         verbose_name_plural = _("resolutions per day")
-        indexes = [models.Index(fields=["grain", "tag", "day"], name="resolutionday_grain"),
+        indexes = [models.Index(fields=["grain", "tag", "day", "channel", "plan", "language",
+                                        "team_id"], name="resolutionday_key"),
                    models.Index(fields=["day"], name="resolutionday_day")]
 
     def __str__(self) -> str:
@@ -313,11 +325,31 @@ class BacklogDay(DayRollup):
     class Meta:
         verbose_name = _("backlog flow per day")
         verbose_name_plural = _("backlog flows per day")
-        indexes = [models.Index(fields=["grain", "tag", "day"], name="backlogday_grain"),
+        indexes = [models.Index(fields=["grain", "tag", "day", "channel", "plan", "language",
+                                        "team_id"], name="backlogday_key"),
                    models.Index(fields=["day"], name="backlogday_day")]
 
     def __str__(self) -> str:
         return f"{self.day}: +{self.opened} −{self.resolved}"
+
+
+class SurveyDay(DayRollup):
+    """Satisfaction surveys offered that day, and how those surveys are rated now (the
+    latest rating of each). Score = good ÷ (good + bad); response rate = rated ÷ offered."""
+
+    offered = models.PositiveIntegerField(default=0)
+    good = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("satisfaction surveys per day")
+        verbose_name_plural = _("satisfaction surveys per day")
+        indexes = [models.Index(fields=["grain", "tag", "day", "channel", "plan", "language",
+                                        "team_id"], name="surveyday_key"),
+                   models.Index(fields=["day"], name="surveyday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}: {self.good}/{self.bad} of {self.offered}"
 
 
 class ParticipationDay(models.Model):

@@ -4,16 +4,24 @@
 
 1. read the events appended since the watermark (an ``Event.id``; ids not yet committed
    below it are looked for again, see ``RollupState``);
-2. recompute the facts of every conversation they touch, from *all* its events (so a
-   refresh is idempotent, and an event seen twice changes nothing);
-3. regroup the one-contact issues of the people concerned;
-4. re-aggregate each rollup family on the days those conversations count on, before and
-   after the change (the detail grain from the facts, the coarser grains from the detail
-   rows), and participation on the days of the new replies.
+2. take the contribution of every conversation they touch out of each day rollup (its
+   rows grouped from the facts as they stand, with a minus sign, into a temporary table);
+3. recompute those conversations' facts from *all* their events (so a refresh is
+   idempotent, and an event seen twice changes nothing), regroup the one-contact issues of
+   the people concerned (a conversation whose issue figures change is taken out and put back
+   too), and put their new contribution in;
+4. add the net change per key, at every grain, to the rollup rows (update, insert, delete
+   the rows nobody counts on any more), and recount participation for the people and days
+   of the new replies.
 
-How far behind real time the figures run: the beat interval (10 s) plus one refresh. A
-refresh costs about the conversations it touches and the days they count on, not the size
-of the log: see ``bench/reports.py`` (``refresh_*_ms``) for measured figures. The report
+Every measure is a sum over conversations, so this ends where a rebuild ends, and a refresh
+costs what the touched conversations weigh: not the size of the tables, nor the number of
+conversations on the days they count on. (Until 2026-11 a refresh re-aggregated whole days
+from the facts: 4 s for 300 events at 1 M conversations, 10 s when they touched old ones.)
+
+How far behind real time the figures run: the beat interval (10 s) plus one refresh, about
+0.5–1 s for a few hundred events whatever the size of the log: see ``bench/reports.py``
+(``refresh_*_ms``, and ``compare_refresh_*_ms`` on a data set a tenth the size). The report
 pages show the age of ``RollupState.as_of`` ("figures as of 12 s ago").
 
 :func:`rebuild` does the same for every conversation at once (``comptoir rebuild-rollups``).
@@ -55,6 +63,7 @@ from .models import (
     ParticipationDay,
     ResolutionDay,
     RollupState,
+    SurveyDay,
     VolumeDay,
 )
 from .policies import Policies
@@ -130,39 +139,45 @@ def _resolution(p: str) -> dict[str, Any]:
             **_bins(p, "full_resolution_business", "resb")}
 
 
+def _csat(p: str) -> dict[str, Any]:
+    return {"offered": _count(p), "good": _count(p, csat_rating="good"),
+            "bad": _count(p, csat_rating="bad")}
+
+
 def _backlog(_p: str) -> dict[str, Any]:
     return {"opened": _sum("opened"), "resolved": _sum("resolved")}
 
 
 @dataclass(frozen=True)
 class Family:
-    """One day rollup: the model, the facts field it is anchored on, its measures."""
+    """One day rollup: the model, the facts field it is anchored on, its measures, and the
+    measures whose all being zero means no conversation counts on a row any more."""
 
     name: str
     model: Any
     day: str  # a ConversationFacts date field, or "flow" for FactFlow.day
     measures: Callable[[str], dict[str, Any]]
+    presence: tuple[str, ...]
 
-    def grouped(self, touched: bool, grain: int, *, tagged: bool) -> Any:
+    def grouped(self, grain: int, *, tagged: bool, touched: bool = False) -> Any:
         """The query grouping the facts into this rollup's rows of one grain (``tagged``:
-        one row per tag a conversation carries): of the days listed for this family in the
-        ``reports_touched_days`` temporary table when ``touched``, of every day otherwise.
-        One row per key, one column per measure (aliased ``m_<measure>``, apart from the
-        facts columns they read)."""
+        one row per tag a conversation carries): of the conversations listed in the
+        ``reports_touched_conversations`` temporary table when ``touched``, of all of them
+        otherwise. One row per key, one column per measure (aliased ``m_<measure>``, apart
+        from the facts columns they read)."""
         if self.day == "flow":
             qs, facts, day_path = FactFlow.objects.all(), "facts__", "day"
-            tag_path = "facts__tags__tag"
+            tag_path, id_path = "facts__tags__tag", "facts_id"
         elif tagged:
             qs, facts, tag_path = FactTag.objects.all(), "facts__", "tag"
-            day_path = f"facts__{self.day}"
+            day_path, id_path = f"facts__{self.day}", "facts_id"
         else:
             qs, facts, day_path, tag_path = ConversationFacts.objects.all(), "", self.day, ""
+            id_path = "pk"
+        qs = qs.filter(**{f"{day_path}__isnull": False})
         if touched:
-            days = RawSQL(f"SELECT day FROM {TOUCHED_TABLE} WHERE family = %s",  # noqa: S608, S611 - a constant
-                          [self.name])
-            qs = qs.filter(**{f"{day_path}__in": days})
-        else:
-            qs = qs.filter(**{f"{day_path}__isnull": False})
+            ids = RawSQL(f"SELECT id FROM {CONVERSATIONS_TABLE}", [])  # noqa: S608, S611 - a constant
+            qs = qs.filter(**{f"{id_path}__in": ids})
         paths = {"day": day_path}
         paths.update({dim: facts + dim for dim in GRAIN_DIMENSIONS[grain]})
         if tagged:
@@ -173,65 +188,141 @@ class Family:
         measures = {f"m_{name}": expression for name, expression in self.measures(facts).items()}
         return qs.values(*plain, **aliased).annotate(**measures).order_by()
 
-    def insert(self, touched: bool, grain: int, *, tagged: bool) -> int:
-        """Write :meth:`grouped`'s rows in one ``INSERT … SELECT`` (no round trip)."""
-        sql, params = self._statement(touched, grain, tagged)
+    @property
+    def columns(self) -> list[str]:
+        """The measure columns of the rollup table."""
+        return [f.column for f in self.model._meta.concrete_fields
+                if f.column not in (*self.model.KEY, "id")]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def delta_tables(self) -> tuple[str, str]:
+        """Temporary tables of one refresh step: signed detail rows, then the net change
+        per key of every grain."""
+        return f"reports_delta_{self.name}", f"reports_net_{self.name}"
+
+    def insert(self, grain: int, *, tagged: bool, into: str | None = None,
+               touched: bool = False, sign: int = 1) -> int:
+        """Write :meth:`grouped`'s rows in one ``INSERT … SELECT`` (no round trip) into the
+        rollup table, or into ``into`` with each measure times ``sign``."""
+        sql, params = self._statement(grain, tagged, into or self.table, touched, sign)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return max(cursor.rowcount, 0)
 
-    def _statement(self, touched: bool, grain: int, tagged: bool) -> tuple[str, list]:
+    def _statement(self, grain: int, tagged: bool, into: str, touched: bool, sign: int,
+                   ) -> tuple[str, list]:
         """The ``INSERT … SELECT``, built once per process: building the ORM query of sixty
-        aggregates costs more than running it on a few days."""
-        key = (self.name, touched, grain, tagged, connection.vendor)
+        aggregates costs more than running it on a few conversations."""
+        key = (self.name, grain, tagged, into, touched, sign, connection.vendor)
         if key not in _STATEMENTS:
-            grouped = self.grouped(touched, grain, tagged=tagged)
+            grouped = self.grouped(grain, tagged=tagged, touched=touched)
             sql, params = grouped.query.sql_with_params()
             q = connection.ops.quote_name
             kept = {"day", *GRAIN_DIMENSIONS[grain], *(["tag"] if tagged else [])}
             blank = {"grain": str(grain), "team_id": "NULL"}
             columns = [*self.model.KEY, *self.measures("")]
             selected = [f"g.{q(k)}" if k in kept else blank.get(k, "''") for k in self.model.KEY]
-            selected += [f"g.{q('m_' + m)}" for m in self.measures("")]
-            statement = (f"INSERT INTO {q(self.model._meta.db_table)} "  # noqa: S608
+            minus = "-" if sign < 0 else ""
+            selected += [f"{minus}g.{q('m_' + m)}" for m in self.measures("")]
+            statement = (f"INSERT INTO {q(into)} "  # noqa: S608
                          f"({', '.join(map(q, columns))}) SELECT {', '.join(selected)} "
                          f"FROM ({sql}) g")
             _STATEMENTS[key] = (statement, list(params))
         return _STATEMENTS[key]
 
-    def insert_all(self, touched: bool) -> int:
+    def insert_all(self) -> int:
         """Every grain's rows: the detail rows from the facts, the coarser ones from them."""
-        written = self.insert(touched, Grain.DETAIL, tagged=False)
-        written += self.insert(touched, Grain.DETAIL, tagged=True)
-        for grain in (Grain.TOTAL, Grain.CHANNEL, Grain.PLAN, Grain.LANGUAGE, Grain.TEAM,
-                      Grain.TAG):
-            written += self.insert_coarser(touched, grain)
+        written = self.insert(Grain.DETAIL, tagged=False)
+        written += self.insert(Grain.DETAIL, tagged=True)
+        for grain in COARSER_GRAINS:
+            written += self.insert_coarser(grain, self.table)
         return written
 
-    def insert_coarser(self, touched: bool, grain: int) -> int:
-        """A coarser grain's rows, summed from the detail rows just written (a few hundred
+    def insert_coarser(self, grain: int, table: str) -> int:
+        """A coarser grain's rows, summed from the detail rows of ``table`` (a few hundred
         rows a day, instead of every conversation again)."""
         q = connection.ops.quote_name
-        table = q(self.model._meta.db_table)
         kept = [*GRAIN_DIMENSIONS[grain], *(["tag"] if grain == Grain.TAG else [])]
         blank = {"grain": str(grain), "team_id": "NULL"}
-        measures = [f.column for f in self.model._meta.concrete_fields
-                    if f.column not in (*self.model.KEY, "id")]
+        measures = self.columns
         selected = [q(k) if k in ("day", *kept) else blank.get(k, "''") for k in self.model.KEY]
         tags = "tag <> ''" if grain == Grain.TAG else "tag = ''"
-        where = f"grain = {int(Grain.DETAIL)} AND {tags}"
-        params: list = []
-        if touched:
-            where += f" AND day IN (SELECT day FROM {TOUCHED_TABLE} WHERE family = %s)"  # noqa: S608
-            params.append(self.name)
         statement = (
-            f"INSERT INTO {table} ({', '.join(map(q, (*self.model.KEY, *measures)))}) "  # noqa: S608
+            f"INSERT INTO {q(table)} ({', '.join(map(q, (*self.model.KEY, *measures)))}) "  # noqa: S608
             f"SELECT {', '.join(selected)}, {', '.join(f'SUM({q(m)})' for m in measures)} "
-            f"FROM {table} WHERE {where} GROUP BY {', '.join(map(q, ('day', *kept)))}")
+            f"FROM {q(table)} WHERE grain = {int(Grain.DETAIL)} AND {tags} "
+            f"GROUP BY {', '.join(map(q, ('day', *kept)))}")
         with connection.cursor() as cursor:
-            cursor.execute(statement, params)
+            cursor.execute(statement)
             return max(cursor.rowcount, 0)
 
+    # --- incremental: the change the touched conversations make ------------------------------
+
+    def start_delta(self) -> None:
+        """Create (once per database session) and empty this family's delta tables."""
+        q = connection.ops.quote_name
+        columns = ", ".join([
+            "day date NOT NULL", "grain integer NOT NULL", "tag varchar(50) NOT NULL",
+            "channel varchar(16) NOT NULL", "plan varchar(16) NOT NULL",
+            "language varchar(8) NOT NULL", "team_id bigint",
+            *(f"{q(m)} bigint NOT NULL" for m in self.columns)])
+        with connection.cursor() as cursor:
+            for table in self.delta_tables:
+                cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})")
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+    def capture(self, sign: int) -> None:
+        """Add the detail rows of the touched conversations, times ``sign``, to the delta:
+        −1 before their facts change, +1 after."""
+        raw = self.delta_tables[0]
+        self.insert(Grain.DETAIL, tagged=False, into=raw, touched=True, sign=sign)
+        self.insert(Grain.DETAIL, tagged=True, into=raw, touched=True, sign=sign)
+
+    def apply_delta(self) -> int:
+        """Add the net change of every key, at every grain, to the rollup rows: update the
+        rows that exist, insert those that do not, delete those no conversation counts on
+        any more. A few statements whose cost follows the touched conversations, not the
+        size of the tables. Returns the number of keys changed."""
+        q = connection.ops.quote_name
+        raw, net = self.delta_tables
+        for grain in COARSER_GRAINS:
+            self.insert_coarser(grain, raw)
+        key = ", ".join(map(q, self.model.KEY))
+        measures = self.columns
+        sums = ", ".join(f"SUM({q(m)})" for m in measures)
+        nonzero = " OR ".join(f"{q(m)} <> 0" for m in measures)
+        table = q(self.table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {net} ({key}, {', '.join(map(q, measures))}) "  # noqa: S608
+                           f"SELECT {key}, {sums} FROM {raw} GROUP BY {key}")
+            cursor.execute(f"DELETE FROM {net} WHERE NOT ({nonzero})")  # noqa: S608
+            cursor.execute(f"SELECT count(*) FROM {net}")  # noqa: S608
+            changed = cursor.fetchone()[0]
+            if not changed:
+                return 0
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {net}")  # temporary tables have no statistics
+            same = " AND ".join(
+                [f"t.{q(k)} = d.{q(k)}" for k in self.model.KEY if k != "team_id"]
+                + [f"t.team_id {_NULL_SAFE_EQUAL[connection.vendor]} d.team_id"])
+            assignments = ", ".join(f"{q(m)} = t.{q(m)} + d.{q(m)}" for m in measures)
+            cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {net} d "  # noqa: S608
+                           f"WHERE {same}")
+            cursor.execute(
+                f"INSERT INTO {table} ({key}, {', '.join(map(q, measures))}) "  # noqa: S608
+                f"SELECT {', '.join(f'd.{q(c)}' for c in (*self.model.KEY, *measures))} "
+                f"FROM {net} d WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})")
+            empty = " AND ".join(f"t.{q(m)} = 0" for m in self.presence)
+            cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT t.id FROM {table} t "  # noqa: S608
+                           f"JOIN {net} d ON {same} WHERE {empty})")
+        return changed
+
+
+_NULL_SAFE_EQUAL = {"postgresql": "IS NOT DISTINCT FROM", "sqlite": "IS"}
 
 DIMENSIONS = ("channel", "plan", "language", "team_id")
 GRAIN_DIMENSIONS: dict[int, tuple[str, ...]] = {
@@ -239,68 +330,64 @@ GRAIN_DIMENSIONS: dict[int, tuple[str, ...]] = {
     Grain.PLAN: ("plan",), Grain.LANGUAGE: ("language",), Grain.TEAM: ("team_id",),
     Grain.TAG: (),
 }
+COARSER_GRAINS = (Grain.TOTAL, Grain.CHANNEL, Grain.PLAN, Grain.LANGUAGE, Grain.TEAM,
+                  Grain.TAG)
 
 
 _STATEMENTS: dict[tuple, tuple[str, list]] = {}
-TOUCHED_TABLE = "reports_touched_days"  # temporary: the days a refresh step re-aggregates
+CONVERSATIONS_TABLE = "reports_touched_conversations"  # temporary: a refresh step's scope
 
 
 FAMILIES = (
-    Family("volume", VolumeDay, "created_day", _volume),
-    Family("first_reply", FirstReplyDay, "first_reply_day", _first_reply),
-    Family("resolution", ResolutionDay, "resolved_day", _resolution),
-    Family("backlog", BacklogDay, "flow", _backlog),
+    Family("volume", VolumeDay, "created_day", _volume, ("conversations",)),
+    Family("first_reply", FirstReplyDay, "first_reply_day", _first_reply, ("answered",)),
+    Family("resolution", ResolutionDay, "resolved_day", _resolution, ("solved",)),
+    Family("backlog", BacklogDay, "flow", _backlog, ("opened", "resolved")),
+    Family("csat", SurveyDay, "csat_offered_day", _csat, ("offered",)),
 )
+VOLUME = FAMILIES[0]  # the family that reads the issue figures
 
 
-def aggregate(family: Family, days: Iterable[date] | None) -> int:
-    """Replace ``family``'s rows on ``days`` (every day when ``None``) with rows grouped
-    from the facts. Returns the number of rows written."""
-    days = None if days is None else sorted(set(days))
-    if days is not None and not days:
-        return 0
-    model = family.model
-    if days is None:
-        _delete_all(model)
-        return family.insert_all(False)
-    _touch_days(family.name, days)
-    q = connection.ops.quote_name
+def aggregate(family: Family) -> int:
+    """Replace all of ``family``'s rows with rows grouped from the facts (a rebuild).
+    Returns the number of rows written."""
+    _delete_all(family.model)
+    return family.insert_all()
+
+
+def touch_conversations(ids: Iterable[int], *, reset: bool = True) -> None:
+    """List the conversations whose contributions :meth:`Family.capture` reads, in a
+    temporary table (one per database session, created on first use)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {q(model._meta.db_table)} WHERE day IN "  # noqa: S608
-                       f"(SELECT day FROM {TOUCHED_TABLE} WHERE family = %s)", [family.name])
-    return family.insert_all(True)
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {CONVERSATIONS_TABLE} "
+                       "(id bigint PRIMARY KEY)")
+        if reset:
+            cursor.execute(f"DELETE FROM {CONVERSATIONS_TABLE}")  # noqa: S608
+        for chunk in _chunks(sorted(set(ids)), 1000):
+            values = ", ".join(["(%s)"] * len(chunk))
+            cursor.execute(f"INSERT INTO {CONVERSATIONS_TABLE} (id) VALUES {values}", chunk)  # noqa: S608
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {CONVERSATIONS_TABLE}")
 
 
-def _touch_days(family: str, days: list[date]) -> None:
-    """List ``days`` for ``family`` in the temporary table the statements read (one per
-    database session, created on first use)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {TOUCHED_TABLE} "
-                       "(family varchar(20) NOT NULL, day date NOT NULL)")
-        cursor.execute(f"DELETE FROM {TOUCHED_TABLE} WHERE family = %s", [family])  # noqa: S608
-        cursor.executemany(f"INSERT INTO {TOUCHED_TABLE} (family, day) VALUES (%s, %s)",  # noqa: S608
-                           [(family, connection.ops.adapt_datefield_value(d)) for d in days])
-
-
-def aggregate_participation(days: Iterable[date] | None) -> int:
-    """Replies per person and UTC day, straight from the ``reply.sent`` events."""
-    days = None if days is None else sorted(set(days))
-    if days is not None and not days:
-        return 0
+def aggregate_participation(touched: dict[date, set[int]] | None) -> int:
+    """Replies per person and UTC day, straight from the ``reply.sent`` events: of the
+    people and days in ``touched`` (day → user ids: those with new replies), of everyone
+    on every day when ``None``."""
     events = Event.objects.filter(kind=REPLY_SENT, actor__isnull=False)
-    if days is None:
+    if touched is None:
         _delete_all(ParticipationDay)
-        ranges: list[tuple[date, date] | None] = [None]
+        scopes: list[Any] = [events]
     else:
-        ranges = list(_runs(days))
+        scopes = []
+        for day, users in sorted(touched.items()):
+            users = sorted(users)
+            ParticipationDay.objects.filter(day=day, user_id__in=users).delete()
+            scopes.append(events.filter(created_at__gte=_midnight(day),
+                                        created_at__lt=_midnight(day + timedelta(days=1)),
+                                        actor_id__in=users))
     written = 0
-    for span in ranges:
-        qs = events
-        if span is not None:
-            first, last = span
-            ParticipationDay.objects.filter(day__gte=first, day__lte=last).delete()
-            qs = qs.filter(created_at__gte=_midnight(first),
-                           created_at__lt=_midnight(last + timedelta(days=1)))
+    for qs in scopes:
         grouped = (qs.annotate(day=TruncDate("created_at", tzinfo=UTC))
                    .values("day", "actor_id")
                    .annotate(replies=Count("pk"),
@@ -315,17 +402,6 @@ def aggregate_participation(days: Iterable[date] | None) -> int:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, dtime.min, tzinfo=UTC)
-
-
-def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
-    """Consecutive days as (first, last) runs."""
-    start = prev = days[0]
-    for day in days[1:]:
-        if day != prev + timedelta(days=1):
-            yield start, prev
-            start = day
-        prev = day
-    yield start, prev
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -364,16 +440,20 @@ def event_rows(conversation_ids: Iterable[int]) -> dict[int, list[EventRow]]:
 
 
 def _old_days(conversation_ids: list[int]) -> tuple[dict[str, set[date]], set[int]]:
+    """The days these conversations count on now, and their people (whose issues regroup)."""
     days: dict[str, set[date]] = defaultdict(set)
     people: set[int] = set()
-    for created, first_reply, resolved, person in ConversationFacts.objects.filter(
+    for created, first_reply, resolved, surveyed, person in ConversationFacts.objects.filter(
             pk__in=conversation_ids).values_list("created_day", "first_reply_day",
-                                                 "resolved_day", "person_id"):
+                                                 "resolved_day", "csat_offered_day",
+                                                 "person_id"):
         days["volume"].add(created)
         if first_reply:
             days["first_reply"].add(first_reply)
         if resolved:
             days["resolution"].add(resolved)
+        if surveyed:
+            days["csat"].add(surveyed)
         if person is not None:
             people.add(person)
     days["backlog"].update(FactFlow.objects.filter(facts_id__in=conversation_ids)
@@ -427,9 +507,10 @@ ISSUE_COLUMNS = ("issue_head", "issue_size", "issue_solved", "issue_one_contact"
 
 
 def regroup_issues(people: Iterable[int], window: timedelta, touched: Touched | None = None,
-                   ) -> int:
-    """Group these people's conversations into issues again; rows whose issue figures
-    change are saved and their creation day is marked for re-aggregation."""
+                   ) -> list[tuple]:
+    """Group these people's conversations into issues again. Returns the rows whose issue
+    figures change, (conversation id, *ISSUE_COLUMNS), for :func:`write_issue_changes`;
+    their creation days are marked in ``touched``."""
     changed_rows = []
     for chunk in _chunks(sorted(set(people)), 500):
         by_person: dict[int, list[tuple]] = defaultdict(list)
@@ -439,8 +520,7 @@ def regroup_issues(people: Iterable[int], window: timedelta, touched: Touched | 
             by_person[row[0]].append(row)
         for rows in by_person.values():
             changed_rows += _regroup(rows, window, touched)
-    write_issue_changes(changed_rows)
-    return len(changed_rows)
+    return changed_rows
 
 
 ISSUE_TABLE = "reports_issue_changes"  # temporary: new issue figures, applied in one UPDATE
@@ -465,6 +545,8 @@ def write_issue_changes(rows: list[tuple]) -> None:
             cursor.execute(
                 f"INSERT INTO {ISSUE_TABLE} (conversation_id, {', '.join(ISSUE_COLUMNS)}) "  # noqa: S608
                 f"VALUES {values}", [value for row in chunk for value in row])
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {ISSUE_TABLE}")  # else it guesses, and scans the facts
         assignments = ", ".join(f"{q(c)} = c.{c}" for c in ISSUE_COLUMNS)
         cursor.execute(f"UPDATE {table} SET {assignments} FROM {ISSUE_TABLE} c "  # noqa: S608
                        f"WHERE {table}.{q('conversation_id')} = c.conversation_id")
@@ -552,7 +634,8 @@ def refresh_step(*, max_events: int = BATCH_EVENTS, pol: Policies | None = None,
         if pending:
             new |= Q(id__in=list(pending))
         rows = list(Event.objects.filter(new).order_by("id")
-                    .values_list("id", "conversation_id", "kind", "created_at")[:max_events])
+                    .values_list("id", "conversation_id", "kind", "created_at", "actor_id")
+                    [:max_events])
         more = len(rows) == max_events
         seen = {r[0] for r in rows}
         watermark = max([st.last_event_id, *seen])
@@ -567,14 +650,14 @@ def refresh_step(*, max_events: int = BATCH_EVENTS, pol: Policies | None = None,
         touched = Touched()
         pol = pol or policy_module.load()
         conversations = {r[1] for r in rows if r[1] is not None}
-        update_conversations(conversations, pol, touched)
-        regroup_issues(touched.people, pol.ocr_window, touched)
-        days = 0
-        for family in FAMILIES:
-            aggregate(family, touched.days[family.name])
-            days += len(touched.days[family.name])
-        reply_days = {r[3].astimezone(UTC).date() for r in rows if r[2] == REPLY_SENT}
-        aggregate_participation(reply_days)
+        if conversations:
+            _fold_in(conversations, pol, touched)
+        days = sum(len(touched.days[family.name]) for family in FAMILIES)
+        replies: dict[date, set[int]] = defaultdict(set)
+        for r in rows:
+            if r[2] == REPLY_SENT and r[4] is not None:
+                replies[r[3].astimezone(UTC).date()].add(r[4])
+        aggregate_participation(replies)
         st.last_event_id = watermark
         st.pending_ids = sorted([i, t] for i, t in pending.items())
         if not more:
@@ -587,6 +670,33 @@ def refresh_step(*, max_events: int = BATCH_EVENTS, pol: Policies | None = None,
         st.save()
     return RefreshResult(events=len(rows), conversations=len(conversations), days=days,
                          duration_ms=st.last_duration_ms, more=more)
+
+
+def _fold_in(conversations: set[int], pol: Policies, touched: Touched) -> None:
+    """Bring the facts of these conversations up to their events and add the difference
+    they make to every rollup: their old contribution out, their new one in (and the same
+    for the conversations whose one-contact issue changes with them). Costs what these
+    conversations weigh, whatever the size of the tables or of their days."""
+    ids = sorted(conversations)
+    for family in FAMILIES:
+        family.start_delta()
+    touch_conversations(ids)
+    for family in FAMILIES:
+        family.capture(-1)
+    update_conversations(ids, pol, touched)
+    changed = regroup_issues(touched.people, pol.ocr_window, touched)
+    others = {row[0] for row in changed} - conversations
+    for family in FAMILIES:
+        if family is not VOLUME:
+            family.capture(+1)
+    if others:  # their issue figures change, counted on the volume rows only
+        touch_conversations(others)
+        VOLUME.capture(-1)
+        touch_conversations(ids, reset=False)
+    write_issue_changes(changed)
+    VOLUME.capture(+1)
+    for family in FAMILIES:
+        family.apply_delta()
 
 
 def refresh(*, max_events: int = BATCH_EVENTS, max_steps: int = 50) -> RefreshResult:
@@ -695,7 +805,7 @@ def rebuild(*, progress: Progress | None = None, batch: int = 2000,
         report("rollups", 0, len(FAMILIES) + 1)
         for family in FAMILIES:
             with transaction.atomic():
-                result.rows += aggregate(family, None)
+                result.rows += aggregate(family)
             report("rollups", 1, None)
         with transaction.atomic():
             result.rows += aggregate_participation(None)

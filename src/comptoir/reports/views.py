@@ -84,7 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _overview_with_csat(f: ReportFilter) -> dict[str, Any]:
     report = queries.overview(f)
-    report["kpis"].append(csat_queries.kpis(f)[0])  # from the surveys, not the rollups
+    report["kpis"].append(csat_queries.kpis(f)[0])  # from the SurveyDay rollup
     return report
 
 

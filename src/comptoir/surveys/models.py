@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from comptoir.conversations.models import Channel, Conversation
 from comptoir.people.models import Person
@@ -79,7 +80,7 @@ class SurveySettings(models.Model):
 
 class SurveyState(models.TextChoices):
     PENDING = "pending", _("Being sent")
-    SENT = "sent", _("Offered")
+    SENT = "sent", pgettext_lazy("satisfaction surveys sent", "Offered")
     FAILED = "failed", _("Could not be sent")
     SKIPPED = "skipped", _("Not offered")
 
@@ -140,6 +141,9 @@ class Survey(models.Model):
             models.Index(fields=["person", "-created_at"], name="survey_person_created"),
             # the sweep: sends due (retries, lost jobs)
             models.Index(fields=["state", "next_attempt_at"], name="survey_due"),
+            # the report's comments, newest answer first (the figures read rollups)
+            models.Index(fields=["-answered_at", "-id"], name="survey_commented",
+                         condition=~models.Q(comment="")),
         ]
 
     def __str__(self) -> str:

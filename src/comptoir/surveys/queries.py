@@ -1,12 +1,17 @@
-"""The CSAT report, read straight from ``Survey`` rows (not the event rollups).
+"""The CSAT report: its figures from the ``reports.SurveyDay`` rollup, its comments from
+the ``Survey`` rows.
 
 A survey counts on the UTC day it was *offered* (sent); its latest rating counts, so a
 customer who changes their mind moves it from bad to good, never twice. Score = good ÷
 (good + bad), unanswered surveys left out; response rate = rated ÷ offered
 (``reports.metrics.CsatTally``). The report filters (channel, plan, language, team, tag)
-apply to the conversation as it is now, like the rollups' dimensions. The page's figures
-are one ``COUNT … GROUP BY`` (day, channel, team, language) over the surveys sent in the
-range (index ``survey_state_sent``), summed up here; ``bench/csat.py`` measures it.
+apply to the conversation as it is now, like every rollup's dimensions.
+
+The workers keep ``SurveyDay`` up to date from the ``csat.offered`` / ``csat.rated`` events
+like the other rollups (``reports.services``; figures run about 10–15 s behind real time),
+so the page costs a few sums over one row a day and dimension, whatever the number of
+surveys: ``bench/reports.py`` times it on 1,000,000 conversations. :func:`offered` and
+:func:`tally` read the rows themselves (exact to the instant, for the comments and checks).
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from comptoir.accounts.models import Team
 from comptoir.conversations.models import Channel
 from comptoir.reports.filters import ReportFilter
 from comptoir.reports.metrics import CsatTally
+from comptoir.reports.models import SurveyDay
 from comptoir.reports.queries import percent
 from comptoir.reports.shapes import Chart, Column, Kpi, Table
 
@@ -57,9 +63,21 @@ def tally(qs: QuerySet[Survey]) -> CsatTally:
     return CsatTally(row["offered"], row["good"], row["bad"])
 
 
+def rolled_up(f: ReportFilter, by: str = "") -> dict[Any, CsatTally]:
+    """The filter's surveys from the rollup, in all (key ``None``) or per ``by`` (``day``,
+    ``channel``, ``team_id``, ``language``)."""
+    qs = f.rows(SurveyDay, [by] if by else [])
+    sums = {"o": Sum("offered"), "g": Sum("good"), "b": Sum("bad")}
+    if not by:
+        row = qs.aggregate(**sums)
+        return {None: CsatTally(row["o"] or 0, row["g"] or 0, row["b"] or 0)}
+    return {r[by]: CsatTally(r["o"], r["g"], r["b"])
+            for r in qs.values(by).annotate(**sums).order_by()}
+
+
 def kpis(f: ReportFilter) -> list[Kpi]:
     """CSAT and response rate, against the previous period of the same length."""
-    return _kpis(tally(offered(f)), tally(offered(f.previous())))
+    return _kpis(rolled_up(f)[None], rolled_up(f.previous())[None])
 
 
 def _kpis(now: CsatTally, before: CsatTally) -> list[Kpi]:
@@ -77,41 +95,20 @@ def _row(label: Any, t: CsatTally) -> list[Any]:
 
 
 def _columns(first: Column) -> list[Column]:
-    return [first, Column("offered", _("Offered")), Column("rated", _("Rated")),
+    return [first, Column("offered", pgettext("satisfaction surveys sent", "Offered")),
+            Column("rated", _("Rated")),
             Column("good", _("Good")), Column("bad", _("Bad")),
             Column("csat", _("CSAT"), "percent"),
             Column("response_rate", _("Response rate"), "percent")]
 
 
-def _cube(qs: QuerySet[Survey]) -> list[tuple[date, str, int | None, str, CsatTally]]:
-    """One query: (day, channel, team, language, tally) for every combination present. At
-    most days × channels × teams × languages rows, whatever the number of surveys."""
-    rows = (qs.annotate(day=TruncDate("sent_at", tzinfo=UTC))
-            .values("day", "conversation__channel", "conversation__team_id",
-                    "conversation__language")
-            .annotate(**_MEASURES).order_by())
-    return [(r["day"], r["conversation__channel"], r["conversation__team_id"],
-             r["conversation__language"], CsatTally(r["offered"], r["good"], r["bad"]))
-            for r in rows]
-
-
-def _by(cube: list[tuple[date, str, int | None, str, CsatTally]], index: int,
-        ) -> dict[Any, CsatTally]:
-    out: dict[Any, CsatTally] = {}
-    for row in cube:
-        out[row[index]] = out.get(row[index], CsatTally()) + row[4]
-    return out
-
-
 def report(f: ReportFilter, search: str = "") -> dict[str, Any]:
     """The CSAT page: key figures, the score and response rate per day, per channel, team
-    and language, and the customers' comments (``search`` finds words in them). Three
-    queries: the figures of the period, the previous period's, the comments."""
-    qs = offered(f)
-    cube = _cube(qs)
-    total = sum((row[4] for row in cube), CsatTally())
-    before = tally(offered(f.previous()))
-    per_day = _by(cube, 0)
+    and language (from the rollup), and the customers' comments (``search`` finds words in
+    them)."""
+    total = rolled_up(f)[None]
+    before = rolled_up(f.previous())[None]
+    per_day = rolled_up(f, "day")
     days = [f.start + timedelta(days=i) for i in range(f.days)]
     labels = [d.isoformat() for d in days]
     empty = CsatTally()
@@ -129,11 +126,11 @@ def report(f: ReportFilter, search: str = "") -> dict[str, Any]:
     channels = dict(Channel.choices)
     by_channel = Table("channels", _("Per channel"), _columns(Column("channel", _("Channel"),
                                                                       "text")))
-    for code, t in sorted(_by(cube, 1).items(), key=lambda item: -item[1].offered):
+    for code, t in sorted(rolled_up(f, "channel").items(), key=lambda item: -item[1].offered):
         by_channel.rows.append(_row(channels.get(code, code), t))
     by_channel.rows.append(_row(_("All channels"), total))
 
-    team_tallies = _by(cube, 2)
+    team_tallies = rolled_up(f, "team_id")
     teams = dict(Team.objects.filter(pk__in=[k for k in team_tallies if k])
                  .values_list("pk", "name"))
     by_team = Table("teams", _("Per team"), _columns(Column("team", _("Team"), "text")))
@@ -143,10 +140,11 @@ def report(f: ReportFilter, search: str = "") -> dict[str, Any]:
     languages = dict(settings.LANGUAGES)
     by_language = Table("languages", _("Per language"),
                         _columns(Column("language", _("Language"), "text")))
-    for code, t in sorted(_by(cube, 3).items(), key=lambda item: -item[1].offered):
+    for code, t in sorted(rolled_up(f, "language").items(),
+                          key=lambda item: -item[1].offered):
         by_language.rows.append(_row(languages.get(code, code or _("Unknown")), t))
 
-    found = comments(qs, search)
+    found = comments(offered(f), search)
     comment_table = Table("comments", _("Comments"), [
         Column("answered", _("Answered"), "text"), Column("conversation", _("Conversation")),
         Column("rating", _("Rating"), "text"), Column("reason", _("Reason"), "text"),
