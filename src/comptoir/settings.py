@@ -3,9 +3,10 @@
 Only this module reads ``COMPTOIR_*`` environment variables. Everything else asks Django's
 settings, so no application code knows which mode (embedded or distributed) it runs in.
 
-Embedded default: SQLite in ``var/``, Celery on a SQLite broker, in-memory channel layer.
+Embedded default: SQLite in ``var/``, Celery on a SQLite broker, in-memory channel layer
+bridged between processes by a SQLite file, in-memory cache.
 Distributed: set ``COMPTOIR_DATABASE_URL`` (PostgreSQL), ``COMPTOIR_BROKER_URL`` and
-``COMPTOIR_REDIS_URL`` (Redis).
+``COMPTOIR_REDIS_URL`` (Redis: channel layer and cache).
 """
 
 import os
@@ -262,6 +263,9 @@ CELERY_BEAT_SCHEDULE = {
     # a person's first ever reply to a customer, celebrated once for the team to see
     "teamwork-first-replies": {"task": "teamwork.celebrate_first_replies", "schedule": 60.0,
                                "options": {"expires": 60.0}},
+    # asks for an advocate made while nobody was on call go to whoever comes on call
+    "teamwork-queued-asks": {"task": "teamwork.hand_over_asks", "schedule": 60.0,
+                             "options": {"expires": 60.0}},
     # customer days held without their record: the pair is reminded once (comptoir.pairing)
     "pairing-record-reminders": {"task": "pairing.remind_missing_records",
                                  "schedule": crontab(minute=15), "options": {"expires": 3600.0}},
@@ -273,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET")
 GITHUB_WEBHOOK_MAX_BYTES = int(env("GITHUB_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
 GITHUB_WEBHOOK_RATE_PER_MINUTE = int(env("GITHUB_WEBHOOK_RATE_PER_MINUTE", "120"))
+# GitLab's project webhook "Secret token" (POST /hooks/gitlab/ compares X-Gitlab-Token with
+# it) and a Jira Cloud admin webhook's secret (POST /hooks/jira/ checks X-Hub-Signature).
+# Empty: that endpoint answers 503. The size and rate limits above apply to them too.
+GITLAB_WEBHOOK_SECRET = env("GITLAB_WEBHOOK_SECRET")
+JIRA_WEBHOOK_SECRET = env("JIRA_WEBHOOK_SECRET")
 
 # --- whole-team support (comptoir.teamwork) -------------------------------------------------
 # Each person's daily share by default (they change their own; 0 is off), the tag marking
@@ -299,7 +308,31 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # in memory within the ASGI process, plus a small SQLite file through which the worker,
+    # beat and commands reach its websockets (comptoir.realtime.layers)
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "comptoir.realtime.layers.SQLiteChannelLayer",
+            "CONFIG": {"path": str(VAR_DIR / "realtime.sqlite3")},
+        }
+    }
+
+# --- cache ----------------------------------------------------------------------------------
+# Rate limits (survey page, GitHub webhooks, allauth's login throttles) count in the cache.
+# Distributed: Redis, shared by every process on every host, so N web processes don't grant N
+# times the limit. Embedded: Django's in-memory cache, enough for the one web process.
+CACHE_URL = env("CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # keeps deployments (and test runs) sharing one Redis apart
+            "KEY_PREFIX": env("CACHE_PREFIX", "comptoir"),
+            # a Redis that stopped answering fails a request in seconds, not minutes
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -2,7 +2,8 @@
 
 Starts the ASGI server (uvicorn: web, API, websockets), a Celery worker (thread pool),
 Celery beat on the configured broker (a SQLite file by default) and the inbound SMTP server
-(``comptoir smtpd``), and stops them together.
+(``comptoir smtpd``), and stops them together. The live events the worker raises reach the
+web server's websockets through ``VAR_DIR/realtime.sqlite3`` (``comptoir.realtime.layers``).
 """
 
 import os
