@@ -14,6 +14,7 @@ from comptoir.people import services as people
 from comptoir.people.models import Organisation
 
 from ..factories import make_message
+from ..quality.walk import api_review_ids
 
 # (METHOD, path template) -> (permission, JSON body)
 OPERATIONS: dict[tuple[str, str], tuple[Perm, dict | None]] = {
@@ -42,7 +43,12 @@ OPERATIONS: dict[tuple[str, str], tuple[Perm, dict | None]] = {
     ("PATCH", "/api/organisations/{organisation_id}"): (Perm.EDIT_PEOPLE, {"notes": "n"}),
     ("POST", "/api/inbound"): (Perm.REPLY, {"from": {"value": "in@example.com"}, "text": "x"}),
     ("GET", "/api/inbound/{raw_id}"): (Perm.VIEW, None),
+    ("GET", "/api/conversations/{conversation_id}/reviews"): (Perm.REVIEW, None),
+    ("GET", "/api/reviews/received"): (Perm.REVIEW, None),
+    ("GET", "/api/reviews/{review_id}"): (Perm.REVIEW, None),
 }
+# ids made for the calling user (a review is readable by the person it credits)
+PER_CALLER = {"review_id": api_review_ids}
 
 
 def documented_operations() -> set[tuple[str, str]]:
@@ -65,6 +71,7 @@ def world() -> dict[str, int | str]:
         "conversation_id": conversation.pk, "message_id": message.pk, "name": "gone",
         "person_id": message.person_id, "target_id": target.pk, "merge_id": merge.pk,
         "organisation_id": Organisation.objects.create(name="Walk").pk, "raw_id": raw.pk,
+        "review_id": 1,  # replaced per caller (PER_CALLER); anonymous callers get 401 first
     }
 
 
@@ -88,6 +95,10 @@ def test_walk_every_operation_with_every_role(role, api_as, eager_tasks):
         else:
             caller = api_as(role)
             client, headers = caller.client, {"HTTP_AUTHORIZATION": f"Bearer {caller.key}"}
+            for name, make in PER_CALLER.items():
+                if "{" + name + "}" in template:
+                    ids.update(make(caller.user))
+                    path = template.format(**ids)
         kwargs = {"content_type": "application/json", **headers}
         if body is not None:
             kwargs["data"] = fill(body, ids)

@@ -181,10 +181,40 @@ def test_ping_other_events_and_other_actions(live_server, secret):
             "hook": {"type": "Repository", "events": ["issues"], "active": True}}
     assert post(live_server, ping, event="ping") == (200, "pong\n")
     assert post(live_server, {"ref": "refs/heads/main"}, event="push")[0] == 202
+    labeled = issues_closed()
+    labeled["action"] = "labeled"
+    assert post(live_server, labeled) == (202, "Ignored: issues labeled\n")
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_reopened_issue_reopens_its_bug_and_the_next_close_tells_the_newcomers(
+    live_server, secret, linked, eager_tasks,
+):
+    """The issue closed, reopened (the bug came back), a customer linked meanwhile, closed
+    again: the newcomer gets the follow-up of the second fix, those told before nothing."""
+    bug, (marie, bo) = linked
+    assert post(live_server, issues_closed())[0] == 200
     reopened = issues_closed()
     reopened["action"] = "reopened"
-    assert post(live_server, reopened) == (202, "Ignored: issues reopened\n")
-    assert not WebhookDelivery.objects.exists()
+    reopened["issue"]["state"], reopened["issue"]["state_reason"] = "open", "reopened"
+    delivery = str(uuid.uuid4())
+    assert post(live_server, reopened, delivery=delivery) == (200, f"Bug {bug.pk} reopened.\n")
+    bug.refresh_from_db()
+    assert (bug.status, bug.reopened_via, bug.reopened_by) == (BugStatus.OPEN, "github", None)
+    assert Event.objects.get(conversation=bo, kind=EventKind.BUG_REOPENED).data["via"] == "github"
+    # redelivered, or reopened again: harmless
+    assert post(live_server, reopened, delivery=delivery) == (200, "Delivery already processed.\n")
+    assert post(live_server, reopened) == (200, f"Bug {bug.pk} was already open.\n")
+
+    newcomer = make_conversation(sender_name="Ada Lovelace", language="en")
+    services.link(newcomer, bug, None)
+    assert post(live_server, issues_closed()) == (200, f"Bug {bug.pk} marked fixed.\n")
+    bug.refresh_from_db()
+    assert (bug.status, bug.fix_number) == (BugStatus.FIXED, 2)
+    assert [m.body_text.split(",")[0] for m in newcomer.messages.filter(kind=MessageKind.REPLY)] \
+        == ["Hello Ada"]
+    assert marie.messages.filter(kind=MessageKind.REPLY).count() == 1
+    assert bo.messages.filter(kind=MessageKind.REPLY).count() == 1
 
 
 def test_form_encoded_payloads_are_read_too(live_server, secret, linked, eager_tasks):

@@ -29,3 +29,13 @@ def quality_args(user) -> dict[str, list]:
         "quality_category_remove": [spare.pk],
         "quality_calibration": [session.pk], "quality_calibration_reveal": [session.pk],
     }
+
+
+def api_review_ids(user) -> dict[str, int]:
+    """For the API walk (tests/api/test_permissions_walk.py): a review of ``user``'s reply
+    (so ``/api/reviews/{review_id}`` is theirs to read) and its conversation."""
+    card = services.create_scorecard(f"API walk {Scorecard.objects.count()}")
+    category = services.add_category(card, "Tone", scale=Scale.FOUR, weight=10)
+    got = services.submit_review(make_user(Role.ADVOCATE), answered(user), card,
+                                 {category.pk: 3})
+    return {"review_id": got.pk, "reviewed_conversation_id": got.conversation_id}

@@ -13,14 +13,15 @@ from ninja.errors import AuthenticationError
 from comptoir.conversations.services import ConversationError, IdempotencyConflict
 from comptoir.people.services import IdentityError, MergeError
 
-from . import conversations, inbound, messages, organisations, people, tags
+from . import conversations, inbound, messages, organisations, people, reviews, tags
 from .auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
     title="comptoir API",
     version="1",
     description=(
-        "Conversations, messages, notes, people, identities, organisations and tags. "
+        "Conversations, messages, notes, people, identities, organisations and tags; "
+        "quality reviews (read-only). "
         "Authenticate with `Authorization: Bearer <token>` (a personal API token). "
         "Lists are keyset pages: pass `next_cursor` back as `cursor`."
     ),
@@ -35,6 +36,7 @@ api.add_router("/people", people.router)
 api.add_router("/merges", people.merges_router)
 api.add_router("/organisations", organisations.router)
 api.add_router("/inbound", inbound.router)
+api.add_router("", reviews.router)  # /conversations/{id}/reviews, /reviews/…
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,7 +9,8 @@ class BugLinkInline(admin.TabularInline):
     model = BugLink
     extra = 0
     raw_id_fields = ("conversation", "follow_up_message")
-    readonly_fields = ("linked_by", "linked_at", "followed_up_at", "follow_up_message")
+    readonly_fields = ("linked_by", "linked_at", "followed_up_at", "follow_up_message",
+                       "followed_up_fix")
 
 
 @admin.register(Bug)
@@ -19,7 +20,8 @@ class BugAdmin(admin.ModelAdmin):
     list_filter = ("status", "tracker_kind")
     search_fields = ("title", "tracker_url")
     readonly_fields = ("tracker_url", "tracker_kind", "tracker_project", "tracker_number", "status",
-                       "fixed_at", "fixed_by", "fixed_via", "created_by", "created_at")
+                       "fixed_at", "fixed_by", "fixed_via", "fix_number", "reopened_at",
+                       "reopened_by", "reopened_via", "created_by", "created_at")
     inlines = [BugLinkInline]
 
 

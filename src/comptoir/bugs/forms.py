@@ -34,3 +34,12 @@ class FixForm(forms.Form):
         help_text=_("Added to the follow-up, as written: what changed, what to do now. "
                     "Every affected customer reads it."),
     )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What came back"), required=False, max_length=services.MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For the team, in each linked conversation's history; customers do not "
+                    "see it."),
+    )

@@ -25,8 +25,12 @@ class BugStatus(models.TextChoices):
 
 
 class FixedVia(models.TextChoices):
+    """Who changed the bug's state: a person, or a tracker's webhook (fixed and reopened)."""
+
     HAND = "hand", _("Marked fixed by hand")
     GITHUB = "github", _("Closed on GitHub")
+    GITLAB = "gitlab", _("Closed on GitLab")
+    JIRA = "jira", _("Done in Jira")
 
 
 class Bug(models.Model):
@@ -58,6 +62,17 @@ class Bug(models.Model):
     )
     fixed_via = models.CharField(_("fixed via"), max_length=8, choices=FixedVia.choices,
                                  blank=True)
+    fix_number = models.PositiveIntegerField(
+        _("fixes"), default=0,
+        help_text=_("How many times it was marked fixed: 2 once a reopened bug is fixed again."),
+    )
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("reopened by"),
+    )
+    reopened_via = models.CharField(_("reopened via"), max_length=8, choices=FixedVia.choices,
+                                    blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", verbose_name=_("created by"),
@@ -74,6 +89,7 @@ class Bug(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-created_at", "-id"], name="bug_status_created"),
+            models.Index(fields=["-created_at", "-id"], name="bug_created"),
             models.Index(fields=["tracker_kind", "tracker_project", "tracker_number"],
                          name="bug_tracker_issue"),
         ]
@@ -92,10 +108,17 @@ class Bug(models.Model):
     def is_fixed(self) -> bool:
         return self.status == BugStatus.FIXED
 
+    @property
+    def is_reopened(self) -> bool:
+        """Fixed once, and back: open again."""
+        return self.status == BugStatus.OPEN and self.fix_number > 0
+
 
 class BugLink(models.Model):
     """A conversation whose customer ran into a bug; ``followed_up_at`` once they were told
-    it is fixed (set in the same transaction as the reply: one follow-up, ever)."""
+    it is fixed (set in the same transaction as the reply: one follow-up per fix), and
+    ``followed_up_fix`` which fix that was. Linked again after the bug came back, the link
+    is renewed (``followed_up_at`` cleared): the customer is told again at the next fix."""
 
     bug = models.ForeignKey(Bug, on_delete=models.CASCADE, related_name="links",
                             verbose_name=_("bug"))
@@ -111,6 +134,10 @@ class BugLink(models.Model):
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("follow-up"),
     )
+    followed_up_fix = models.PositiveIntegerField(
+        _("followed up for fix"), default=0,
+        help_text=_("The bug's fix number the last follow-up announced (0: none yet)."),
+    )
 
     class Meta:
         ordering = ["linked_at", "id"]
@@ -118,6 +145,9 @@ class BugLink(models.Model):
         verbose_name_plural = _("bug links")
         constraints = [
             models.UniqueConstraint(fields=["bug", "conversation"], name="bug_link_once"),
+        ]
+        indexes = [
+            models.Index(fields=["bug", "linked_at", "id"], name="bug_link_page"),
         ]
 
     def __str__(self) -> str:

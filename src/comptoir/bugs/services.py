@@ -11,7 +11,12 @@ The flow, from a conversation to a fix to every customer:
    ``conversations.services.reply`` (so it leaves on the conversation's own channel), in the
    conversation's language, recorded on the link and as ``bug.followed_up``. Exactly once:
    the link row is locked and ``followed_up_at`` re-read under the lock, and the reply's
-   idempotency key names the link, so a job run twice, or two at once, sends one reply.
+   idempotency key names the link *and the fix*, so a job run twice, or two at once, sends
+   one reply, while the next fix of a bug that came back is a new reply, not the old one.
+4. ``reopen`` — the bug came back (by hand, or the tracker reopened the issue): open again,
+   ``bug.reopened`` in each linked conversation's history. Customers already told keep their
+   follow-up; those linked since the last fix (and any linked again, see ``link``) are
+   followed up when it is fixed again, once for that fix.
 """
 
 from datetime import timedelta
@@ -32,6 +37,7 @@ from .models import Bug, BugLink, BugStatus, FixedVia
 
 MAX_TITLE = 300
 MAX_NOTE = 5000
+MAX_REASON = 500
 
 
 class BugError(ValueError):
@@ -105,12 +111,24 @@ def search(query: str, limit: int = 10) -> QuerySet[Bug]:
 
 def link(conversation: Conversation, bug: Bug, actor: User | None) -> tuple[BugLink, bool]:
     """Link a conversation to a bug (once; a second call returns the link, False). When the
-    bug is already fixed, nothing is sent: the caller offers ``follow_up``."""
+    bug is already fixed, nothing is sent: the caller offers ``follow_up``.
+
+    Linking again a conversation whose customer was told of a fix, while the bug is open
+    again (it came back), renews the link (True): linked now, not followed up, so the
+    customer hears of the next fix too."""
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         existing = BugLink.objects.filter(bug=bug, conversation=conversation).first()
         if existing is not None:
-            return existing, False
+            current = Bug.objects.only("status", "fix_number").get(pk=bug.pk)
+            if not (current.status == BugStatus.OPEN and existing.followed_up_at is not None):
+                return existing, False
+            now = timezone.now()
+            BugLink.objects.filter(pk=existing.pk).update(
+                linked_at=now, linked_by=actor, followed_up_at=None, follow_up_message=None)
+            existing.refresh_from_db()
+            _event(conversation, EventKind.BUG_LINKED, actor, now, bug, renewed=True)
+            return existing, True
         now = timezone.now()
         created = BugLink.objects.create(bug=bug, conversation=conversation, linked_by=actor,
                                          linked_at=now)
@@ -143,17 +161,44 @@ def mark_fixed(bug: Bug, actor: User | None, note: str = "", *,
         now = timezone.now()
         changed = Bug.objects.filter(pk=bug.pk, status=BugStatus.OPEN).update(
             status=BugStatus.FIXED, fixed_at=now, fixed_by=actor, fixed_via=via, fix_note=note,
+            fix_number=F("fix_number") + 1,
         )
         if not changed:
             return False
         bug.refresh_from_db()
         for each in BugLink.objects.filter(bug=bug).select_related("conversation"):
-            _event(each.conversation, EventKind.BUG_FIXED, actor, now, bug, via=via)
+            _event(each.conversation, EventKind.BUG_FIXED, actor, now, bug, via=via,
+                   fix=bug.fix_number)
         from .tasks import send_follow_ups  # the task module imports this one
 
         bug_id = bug.pk
         # robust: with the broker down the bug is fixed all the same; the page offers to send
         transaction.on_commit(lambda: send_follow_ups.delay(bug_id), robust=True)
+    return True
+
+
+def reopen(bug: Bug, actor: User | None, reason: str = "", *,
+           via: str = FixedVia.HAND) -> bool:
+    """The fixed bug came back: open again (True), ``bug.reopened`` in every linked
+    conversation's history. Only the first call does anything: reopening an open bug, or a
+    replayed tracker event, changes nothing (False). Nothing is sent to customers now; the
+    next ``mark_fixed`` follows up those not told yet (see ``link`` to tell one again)."""
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_REASON:
+        raise BugError(_("The reason has at most %(max)s characters.") % {"max": MAX_REASON})
+    with transaction.atomic():
+        now = timezone.now()
+        changed = Bug.objects.filter(pk=bug.pk, status=BugStatus.FIXED).update(
+            status=BugStatus.OPEN, reopened_at=now, reopened_by=actor, reopened_via=via,
+        )
+        if not changed:
+            return False
+        bug.refresh_from_db()
+        data = {"via": via, "after_fix": bug.fix_number}
+        if reason:
+            data["reason"] = reason
+        for each in BugLink.objects.filter(bug=bug).select_related("conversation"):
+            _event(each.conversation, EventKind.BUG_REOPENED, actor, now, bug, **data)
     return True
 
 
@@ -186,7 +231,7 @@ def bugs_with_missed_follow_ups() -> list[int]:
 def follow_up(link_id: int, actor: User | None = None) -> Message | None:
     """Tell this link's customer the bug is fixed: one public reply on the conversation's
     channel, in its language, status unchanged (a solved conversation stays solved). None
-    when the bug is not fixed or the link was already followed up (or is gone).
+    when the bug is not fixed or the link was already followed up for this fix (or is gone).
 
     From the conversation's assignee when there is one (the person the customer talked
     with), else ``actor`` (an agent sending it by hand, who then takes the conversation as
@@ -207,16 +252,24 @@ def follow_up(link_id: int, actor: User | None = None) -> Message | None:
         assignee = conversation.assignee
         author = assignee if assignee is not None and assignee.is_active else actor
         text = follow_up_text(bug, conversation)
+        # which fix belongs in the key: the same key at the next fix would hand back this
+        # fix's message (reply's idempotency) and the customer would never hear of it
         message = conversations.reply(
             conversation, author, text, status=conversation.status,
-            idempotency_key=f"bug-follow-up-{bug_link.pk}",
+            idempotency_key=follow_up_key(bug_link.pk, bug.fix_number),
         )
         now = timezone.now()
-        BugLink.objects.filter(pk=bug_link.pk).update(followed_up_at=now,
-                                                      follow_up_message=message)
+        BugLink.objects.filter(pk=bug_link.pk).update(
+            followed_up_at=now, follow_up_message=message, followed_up_fix=bug.fix_number)
         _event(conversation, EventKind.BUG_FOLLOWED_UP, author, now, bug,
-               message_id=message.pk, language=customer_language(conversation))
+               message_id=message.pk, language=customer_language(conversation),
+               fix=bug.fix_number)
     return message
+
+
+def follow_up_key(link_id: int, fix_number: int) -> str:
+    """The follow-up reply's idempotency key: one per link and per fix."""
+    return f"bug-follow-up-{link_id}-fix-{fix_number}"
 
 
 def customer_language(conversation: Conversation) -> str:

@@ -12,7 +12,7 @@ from comptoir.accounts.permissions import Perm, has_perm, requires
 from comptoir.conversations.access import access_conversation
 
 from . import queries, services
-from .forms import FixForm, LinkForm, NewBugForm
+from .forms import FixForm, LinkForm, NewBugForm, ReopenForm
 from .models import Bug, BugLink
 
 
@@ -30,8 +30,9 @@ def bug_list(request: HttpRequest) -> HttpResponse:
     if status not in queries.STATUS_FILTERS:
         status = "open"
     query = request.GET.get("q", "")[:200]
+    page = queries.bug_list(status, query, request.GET.get("cursor"))
     return render(request, "bugs/list.html", {
-        "bugs": queries.bug_list(status, query), "status": status, "q": query,
+        "bugs": page.items, "page": page, "status": status, "q": query,
         "statuses": queries.STATUS_FILTERS,
     })
 
@@ -39,17 +40,21 @@ def bug_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.VIEW)
 @require_GET
 def bug_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    bug = get_object_or_404(Bug.objects.select_related("fixed_by", "created_by"), pk=pk)
+    bug = get_object_or_404(
+        Bug.objects.select_related("fixed_by", "created_by", "reopened_by"), pk=pk)
     return _render_bug(request, bug, FixForm())
 
 
-def _render_bug(request, bug, fix_form, status=200):
-    links = queries.bug_links(bug)
+def _render_bug(request, bug, fix_form, status=200, reopen_form=None):
+    page = queries.bug_links(bug, request.GET.get("cursor"))
+    counts = queries.link_counts(bug)
     return render(request, "bugs/detail.html", {
-        "bug": bug, "links": links, "fix_form": fix_form,
-        "customer_count": len({each.conversation.person_id for each in links}),
-        "previews": queries.previews(bug, links),
+        "bug": bug, "links": page.items, "page": page, "fix_form": fix_form,
+        "counts": counts, "customer_count": counts.customers,
+        "reopen_form": reopen_form or ReopenForm(),
+        "previews": queries.previews(bug),
         "can_update": has_perm(request.user, Perm.UPDATE),
+        "can_reopen": has_perm(request.user, Perm.MANAGE_TEAMWORK),
     }, status=status)
 
 
@@ -69,6 +74,27 @@ def bug_mark_fixed(request: HttpRequest, pk: int) -> HttpResponse:
         flash.success(request, _("Marked fixed: every linked customer gets a follow-up."))
     else:
         flash.info(request, _("This bug was already fixed: nothing more was sent."))
+    return redirect("bug", pk=bug.pk)
+
+
+@requires(Perm.MANAGE_TEAMWORK)
+@require_POST
+def bug_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead reopens a fixed bug that came back."""
+    bug = get_object_or_404(Bug, pk=pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _render_bug(request, bug, FixForm(), status=400, reopen_form=form)
+    try:
+        reopened = services.reopen(bug, request.user, form.cleaned_data["reason"])
+    except services.BugError as exc:
+        form.add_error("reason", str(exc))
+        return _render_bug(request, bug, FixForm(), status=400, reopen_form=form)
+    if reopened:
+        flash.success(request, _("Reopened. Customers linked from now on, and those you link "
+                                 "again, are told when it is fixed again."))
+    else:
+        flash.info(request, _("This bug is already open: nothing changed."))
     return redirect("bug", pk=bug.pk)
 
 

@@ -39,6 +39,7 @@ class EventKind(models.TextChoices):
     BUG_UNLINKED = "bug.unlinked", _("Unlinked from a bug")
     BUG_FIXED = "bug.fixed", _("Bug fixed")
     BUG_FOLLOWED_UP = "bug.followed_up", _("Customer told the bug is fixed")
+    BUG_REOPENED = "bug.reopened", _("Bug came back (reopened)")
     # Satisfaction surveys (comptoir.surveys): offered to the customer, then rated (again).
     CSAT_OFFERED = "csat.offered", _("Satisfaction survey sent")
     CSAT_RATED = "csat.rated", _("Customer rated the conversation")

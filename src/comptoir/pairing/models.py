@@ -82,7 +82,10 @@ class Pairing(models.Model):
         ordering = ["-day", "-id"]
         verbose_name = _("customer day")
         verbose_name_plural = _("customer days")
-        indexes = [models.Index(fields=["day", "status"], name="pairing_day_status")]
+        indexes = [models.Index(fields=["day", "status"], name="pairing_day_status"),
+                   # a person's days, page by page (keyset on day then id)
+                   models.Index(fields=["engineer", "-day", "-id"], name="pairing_engineer_day"),
+                   models.Index(fields=["advocate", "-day", "-id"], name="pairing_advocate_day")]
         constraints = [
             models.UniqueConstraint(fields=["advocate", "day"],
                                     condition=models.Q(status="scheduled"),
@@ -121,6 +124,7 @@ class PairingRecord(models.Model):
 
     class Meta:
         ordering = ["-written_at", "-id"]
+        indexes = [models.Index(fields=["-written_at", "-id"], name="pairing_record_written")]
         verbose_name = _("customer day record")
         verbose_name_plural = _("customer day records")
 

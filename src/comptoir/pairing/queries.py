@@ -12,12 +12,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from comptoir import keyset
 from comptoir.bugs.models import Bug, BugStatus
 from comptoir.conversations.models import ACTIVE_STATUSES, Conversation
 
 from .models import Pairing, PairingRecord, PairingStatus, Reaction
 
 WORKSPACE_SIZE = 50
+PAGE_SIZE = 25
 ANY_LANGUAGE = ("", "other")
 
 
@@ -56,6 +58,26 @@ def search_records(text: str = "") -> QuerySet[PairingRecord]:
                                  | Q(pairing__skill__name__icontains=word)
                                  | Q(bugs__title__icontains=word))
     return records.distinct()
+
+
+def my_days(user, today: date, cursor: str | None = None,
+            size: int = PAGE_SIZE) -> tuple[list[Pairing], keyset.Page]:
+    """``user``'s customer days (as engineer or advocate): every upcoming one, soonest
+    first (on the first page only), and a page of the past and cancelled ones, latest
+    first."""
+    mine = (Pairing.objects.filter(Q(engineer=user) | Q(advocate=user))
+            .select_related("engineer", "advocate", "skill", "record"))
+    upcoming = [] if cursor else list(
+        mine.filter(day__gte=today, status=PairingStatus.SCHEDULED).order_by("day", "id"))
+    past = keyset.page(mine.exclude(day__gte=today, status=PairingStatus.SCHEDULED), "day",
+                       cursor, size)
+    return upcoming, past
+
+
+def records_page(text: str = "", cursor: str | None = None,
+                 size: int = PAGE_SIZE) -> keyset.Page:
+    """A page of the records matching ``text``, latest written first."""
+    return keyset.page(search_records(text), "written_at", cursor, size)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -37,6 +38,7 @@ from comptoir.sla.calendar import BusinessCalendar
 DEFAULT_MINIMUM = 1  # advocates on shift per hour, for a team without its own setting
 MINIMUM_OVERLAP = 180  # minutes the engineer and the advocate must both be working
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 Interval = tuple[datetime, datetime]
 
@@ -282,10 +284,17 @@ def describe(refusal: Refusal) -> str:
         "%(name)s: %(team)s team would have %(count)s advocates %(start)s–%(end)s UTC, "
         "minimum %(minimum)s", count,
     ) % {"name": who, "team": data["team"], "count": count, "minimum": data["minimum"],
-         "start": f"{start.astimezone(UTC):%H:%M}",
-         "end": "24:00" if end.astimezone(UTC).time() == time(0) and end > start
-         and end.astimezone(UTC).date() != start.astimezone(UTC).date()
-         else f"{end.astimezone(UTC):%H:%M}"}
+         **_utc_span(start, end)}
+
+
+def _utc_span(start: datetime, end: datetime) -> dict[str, str]:
+    """A gap's UTC bounds as clock times; with the weekday when it runs past midnight
+    (a day's gap from 23:00 to 23:00 the next day), ending at "24:00" when it ends there."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end.date() == start.date() or (end.time() == time(0) and end - start <= DAY):
+        return {"start": f"{start:%H:%M}", "end": "24:00" if end.date() != start.date()
+                else f"{end:%H:%M}"}
+    return {"start": date_format(start, "D H:i"), "end": date_format(end, "D H:i")}
 
 
 def _hours(value: int) -> str:

@@ -174,6 +174,8 @@ def cancel(pairing: Pairing, actor: User) -> Pairing:
         pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
         if pairing.status != PairingStatus.SCHEDULED:
             raise PairingError(_("This customer day is already cancelled."))
+        if pairing.ends_at <= timezone.now():
+            raise PairingError(_("This customer day is over: write its record instead."))
         pairing.status = PairingStatus.CANCELLED
         pairing.cancelled_at = timezone.now()
         pairing.sequence += 1

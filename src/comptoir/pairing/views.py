@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -41,12 +40,10 @@ def _pairing(pk: int) -> Pairing:
 @requires(Perm.VIEW)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    mine = (Pairing.objects.filter(Q(engineer=request.user) | Q(advocate=request.user))
-            .select_related("engineer", "advocate", "skill", "record"))
     today = timezone.localdate()
+    upcoming, past = queries.my_days(request.user, today, request.GET.get("cursor"))
     return render(request, "pairing/home.html", {
-        "upcoming": [p for p in mine if p.day >= today and p.is_scheduled][::-1],
-        "past": [p for p in mine if p.day < today or not p.is_scheduled][:20],
+        "upcoming": upcoming, "past": past.items, "page": past,
         "missing": services.missing_records(request.user, today),
         "today": today, "can_propose": has_perm(request.user, Perm.REPLY),
     })
@@ -86,6 +83,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": services.may_manage(request.user, pairing)
         and has_perm(request.user, Perm.REPLY),
         "is_past": pairing.day <= timezone.localdate(),
+        "is_over": pairing.ends_at <= timezone.now(),
     })
 
 
@@ -146,8 +144,9 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def records(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:200]
+    page = queries.records_page(text, request.GET.get("cursor"))
     return render(request, "pairing/records.html", {
-        "q": text, "records": queries.search_records(text)[:100],
+        "q": text, "records": page.items, "page": page,
         "teams": queries.team_summaries(timezone.localdate()),
     })
 

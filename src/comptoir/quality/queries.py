@@ -11,7 +11,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from comptoir.accounts.models import Team, User
+from comptoir.accounts.permissions import Perm, has_perm
 from comptoir.conversations.models import Message, MessageKind
+from comptoir.reports.shapes import Chart
 
 from . import scoring
 from .models import Assignment, Rating, Review
@@ -75,6 +77,40 @@ def iqs_over_time(*, weeks: int = 12, team: Team | None = None, person: User | N
                       len(selfs), scoring.iqs(selfs))
 
 
+@dataclass(frozen=True)
+class IqsChart:
+    """Weekly IQS lines for the page's chart (drawn by ``reports.js`` with Chart.js) and
+    the same figures as a table, for readers without JavaScript or a screen."""
+
+    chart: Chart
+    headers: list[str]
+    rows: list[tuple[date, list[float | None]]]
+
+    @property
+    def name(self) -> str:
+        return self.chart.name
+
+    @property
+    def has_data(self) -> bool:
+        """Any week with a scored review (an empty chart would only show an empty axis)."""
+        return any(value is not None for _week, values in self.rows for value in values)
+
+
+def iqs_chart(name: str, title: str, series: list[tuple[str, IqsSummary]]) -> IqsChart:
+    """One line per series (the organisation, each team, or one person for themself), one
+    point per week; a week without reviews is a gap, not a zero."""
+    weeks = [row.week for row in series[0][1].weeks] if series else []
+    datasets = [{"label": str(label), "spanGaps": True,
+                 "data": [None if row.iqs is None else round(row.iqs, 2)
+                          for row in summary.weeks]}
+                for label, summary in series]
+    chart = Chart(name, title, "line", [week.isoformat() for week in weeks], datasets,
+                  {"percent": True})
+    rows = [(week, [dataset["data"][i] for dataset in datasets])
+            for i, week in enumerate(weeks)]
+    return IqsChart(chart, [str(label) for label, _summary in series], rows)
+
+
 def scores_by_category(*, weeks: int = 12, today: date | None = None) -> dict[str, float]:
     """Each category averaged on its own (critical failures do not zero the others)."""
     ratings = (Rating.objects.filter(review__calibration__isnull=True, review__is_self=False,
@@ -86,6 +122,20 @@ def scores_by_category(*, weeks: int = 12, today: date | None = None) -> dict[st
         reviews[review_id][f"{card} · {name}"] = (
             None if value is None else scoring.category_score(value, scale))
     return dict(sorted(scoring.scores_by_category(reviews.values()).items()))
+
+
+def reviews_visible_to(user: User) -> QuerySet[Review]:
+    """The reviews ``user`` may read, in one query (``services.can_see_review`` row by row):
+    a lead every review, others those they wrote and those crediting them. Calibration
+    reviews are practice, blind until revealed: only one's own are listed here."""
+    if not has_perm(user, Perm.REVIEW):
+        return Review.objects.none()
+    own = Q(reviewer=user)
+    if has_perm(user, Perm.MANAGE_QUALITY):
+        return Review.objects.filter(own | Q(calibration__isnull=True))
+    credited = Review.reviewees.through.objects.filter(review_id=OuterRef("pk"),
+                                                       user_id=user.pk)
+    return Review.objects.filter(own | (Q(calibration__isnull=True) & Exists(credited)))
 
 
 def my_assignments(user: User, week: date) -> QuerySet[Assignment]:

@@ -69,10 +69,17 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     to_answer = (services.disputes_for(user).filter(status=DisputeStatus.OPEN)
                  .exclude(review__reviewees=user))
+    _mine, my_chart = _my_chart(user)
+    charts = {my_chart.name: my_chart.chart.as_json()}
+    org_chart = None
+    if has_perm(user, Perm.MANAGE_QUALITY):  # leads: the organisation and teams, not people
+        org_chart = _org_chart(*_org_and_teams(12))
+        charts[org_chart.name] = org_chart.chart.as_json()
     return render(request, "quality/home.html", {
         "week": week, "assignments": queries.my_assignments(user, week),
         "to_answer": [d for d in to_answer[:20] if services.can_resolve(user, d)],
         "calibrations": CalibrationSession.objects.filter(reviewers=user, revealed_at=None),
+        "my_chart": my_chart, "org_chart": org_chart, "charts": charts,
     })
 
 
@@ -119,9 +126,10 @@ def review_conversation(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Perm.REVIEW)
 @require_GET
 def received(request: HttpRequest) -> HttpResponse:
+    mine, chart = _my_chart(request.user)
     return render(request, "quality/received.html", {
         "reviews": services.reviews_received(request.user)[:100],
-        "mine": queries.iqs_over_time(weeks=12, person=request.user),
+        "mine": mine, "iqs_chart": chart, "charts": {chart.name: chart.chart.as_json()},
     })
 
 
@@ -202,14 +210,33 @@ def _weeks(request: HttpRequest) -> int:
 @require_GET
 def iqs(request: HttpRequest) -> HttpResponse:
     weeks = _weeks(request)
+    org, teams = _org_and_teams(weeks)
+    chart = _org_chart(org, teams)
+    return render(request, "quality/iqs.html", {
+        "weeks": weeks, "week_choices": WEEK_CHOICES, "org": org, "teams": teams,
+        "by_category": queries.scores_by_category(weeks=weeks),
+        "iqs_chart": chart, "charts": {chart.name: chart.chart.as_json()},
+    })
+
+
+def _org_and_teams(weeks: int):
+    """The organisation's IQS and each team's that has reviews: never one person's."""
     teams = [(team, queries.iqs_over_time(weeks=weeks, team=team))
              for team in Team.objects.order_by("name")]
-    return render(request, "quality/iqs.html", {
-        "weeks": weeks, "week_choices": WEEK_CHOICES,
-        "org": queries.iqs_over_time(weeks=weeks),
-        "teams": [(t, s) for t, s in teams if s.reviews or s.self_reviews],
-        "by_category": queries.scores_by_category(weeks=weeks),
-    })
+    return (queries.iqs_over_time(weeks=weeks),
+            [(t, s) for t, s in teams if s.reviews or s.self_reviews])
+
+
+def _org_chart(org, teams) -> queries.IqsChart:
+    return queries.iqs_chart(
+        "iqs-weekly", _("Weekly IQS: the organisation and each team"),
+        [(_("Organisation"), org), *[(team.name, summary) for team, summary in teams]])
+
+
+def _my_chart(user, weeks: int = 12) -> tuple[queries.IqsSummary, queries.IqsChart]:
+    mine = queries.iqs_over_time(weeks=weeks, person=user)
+    return mine, queries.iqs_chart("iqs-mine", _("My weekly quality score"),
+                                   [(_("My IQS"), mine)])
 
 
 @requires(Perm.MANAGE_QUALITY)
