@@ -19,6 +19,16 @@ Measured:
 - the assignments made, the reviewers short of 10, and the spread of reviews over the
   people reviewed (min, max).
 
+- ``first_reply_scan_s``: one run of ``teamwork.support_days.celebrate_first_replies`` (the
+  every-minute scan for first ever replies) with 100,000 ``reply.sent`` events in the table
+  (over the last day, every author already recorded) and 50 new ones since the previous run
+  (5 of them a newcomer's first reply, celebrated): the median of ``--runs`` runs, each
+  after 50 new events (``first_reply_scan_events_read``: what each run read, the new events
+  and those of the last five minutes); ``first_reply_scan_day_window_s`` is the query the
+  scan ran before it had a cursor, reading the whole day of events (for comparison;
+  100,000 events at every scale, ``--reply-events``); ``first_reply_scan_nobody_new_s``
+  is the usual minute: 50 new replies, all by people recorded before.
+
 - ``daily_shares_s`` and the other ``daily_shares_*`` figures: ``bench/teamwork_shares.py``
   (1,000 people, 50,000 open conversations at ``--scale 1``), run as a separate process on
   its own database with the same ``--db``, ``--scale`` and ``--runs``; its figures are merged.
@@ -48,6 +58,8 @@ FULL_CONVERSATIONS = 12_000
 HISTORY_WEEKS = 3
 TEAMS = 7
 LANGUAGES = ["en", "en", "en", "fr", "de", "es", "ja"]
+FIRST_REPLY_EVENTS = 100_000
+NEW_REPLY_EVENTS = 50
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -61,6 +73,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=os.environ.get("COMPTOIR_BENCH_TEAMWORK_PG_URL",
                                                            PG_DEFAULT_URL))
     parser.add_argument("--sqlite-path", type=Path, default=SQLITE_DEFAULT_PATH)
+    parser.add_argument("--shares-pg-url", default=None,
+                        help="teamwork_shares.py's database (default: its own default)")
+    parser.add_argument("--shares-sqlite-path", type=Path, default=None)
+    parser.add_argument("--reply-events", type=int, default=FIRST_REPLY_EVENTS)
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be > 0")
@@ -253,9 +269,111 @@ def main(argv: list[str] | None = None) -> int:
           f"person gets {figures['reviews_per_person_min']}–"
           f"{figures['reviews_per_person_max']} reviews; rerun {rerun_s:.3f} s "
           f"({rerun.created} added)", file=sys.stderr)
+    figures.update(first_reply_scan(args, agents, rng))
     figures.update(daily_shares(args))
     print(json.dumps(figures))
     return 0
+
+
+def first_reply_scan(args: argparse.Namespace, agents: list[int], rng: random.Random) -> dict:
+    """Time the every-minute first-reply scan on a table of ``--reply-events`` reply events
+    of the last day, each run after ``NEW_REPLY_EVENTS`` new ones."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from comptoir.accounts.models import Role, User
+    from comptoir.conversations.events import EventKind
+    from comptoir.conversations.models import Conversation, Event, Message, MessageKind
+    from comptoir.teamwork import support_days
+    from comptoir.teamwork.models import FirstReplyScan
+
+    now = datetime.now(UTC)
+    conversation_ids = list(Conversation.objects.values_list("id", flat=True)[:5000])
+    events = [Event(conversation_id=rng.choice(conversation_ids), kind=EventKind.REPLY_SENT,
+                    actor_id=rng.choice(agents), data={},
+                    created_at=now - timedelta(seconds=rng.randrange(600, 24 * 3600)))
+              for _ in range(args.reply_events)]
+    with transaction.atomic():
+        Event.objects.bulk_create(events, batch_size=5000)
+    analyse()
+    started = time.perf_counter()
+    recorded = len(support_days.celebrate_first_replies())  # the first run ever: every author
+    print(f"first-reply scan: {args.reply_events:,} reply events, first run "
+          f"{time.perf_counter() - started:.3f} s ({recorded} people recorded)", file=sys.stderr)
+    reverse("conversation", args=[1])  # the URLconf, imported once by a worker's first cheer
+    no_login = make_password(None)
+    runs, window_runs, celebrated, read = [], [], 0, []
+    for run in range(args.runs):
+        newcomers = User.objects.bulk_create(
+            [User(username=f"new{run}-{i}", email=f"new{run}-{i}@bench.example",
+                  password=no_login, role=Role.TEAMMATE) for i in range(5)])
+        newcomer_ids = list(User.objects.filter(username__startswith=f"new{run}-")
+                            .values_list("id", flat=True))
+        at = datetime.now(UTC)
+        new_events = []
+        for i in range(NEW_REPLY_EVENTS):
+            author = newcomer_ids[i] if i < len(newcomers) else rng.choice(agents)
+            conversation_id = rng.choice(conversation_ids)
+            if i < len(newcomers):
+                Message.objects.create(conversation_id=conversation_id, kind=MessageKind.REPLY,
+                                       channel="email", author_id=author,
+                                       body_text="My first answer!", created_at=at)
+            new_events.append(Event(conversation_id=conversation_id,
+                                    kind=EventKind.REPLY_SENT, actor_id=author, data={},
+                                    created_at=at))
+        Event.objects.bulk_create(new_events)
+        cursor = FirstReplyScan.objects.get().last_event_id
+        read.append(Event.objects.filter(kind=EventKind.REPLY_SENT).filter(
+            Q(pk__gt=cursor) | Q(created_at__gte=datetime.now(UTC)
+                                 - support_days.LATE_COMMIT_GRACE)).count())
+        started = time.perf_counter()
+        found = support_days.celebrate_first_replies()
+        runs.append(time.perf_counter() - started)
+        celebrated += sum(1 for row in found if row.celebrated)
+        started = time.perf_counter()
+        _day_window_scan(at)
+        window_runs.append(time.perf_counter() - started)
+        print(f"  scan {run + 1}: {runs[-1] * 1000:.1f} ms with the cursor "
+              f"({read[-1]} events read, {len(found)} people found); reading the day's "
+              f"events alone, as before: {window_runs[-1] * 1000:.1f} ms", file=sys.stderr)
+    quiet = []
+    for _run in range(args.runs):  # the usual minute: 50 replies, nobody new among them
+        at = datetime.now(UTC)
+        Event.objects.bulk_create([Event(conversation_id=rng.choice(conversation_ids),
+                                         kind=EventKind.REPLY_SENT, actor_id=rng.choice(agents),
+                                         data={}, created_at=at)
+                                   for _ in range(NEW_REPLY_EVENTS)])
+        started = time.perf_counter()
+        if support_days.celebrate_first_replies():
+            raise SystemExit("nobody new replied, yet somebody was found")
+        quiet.append(time.perf_counter() - started)
+    print(f"  with nobody new among the 50: {statistics.median(quiet) * 1000:.1f} ms",
+          file=sys.stderr)
+    return {
+        "first_reply_scan_s": round(statistics.median(runs), 4),
+        "first_reply_scan_nobody_new_s": round(statistics.median(quiet), 4),
+        "first_reply_scan_runs_s": [round(r, 4) for r in runs],
+        "first_reply_scan_day_window_s": round(statistics.median(window_runs), 4),
+        "first_reply_scan_events": args.reply_events,
+        "first_reply_scan_new_events": NEW_REPLY_EVENTS,
+        "first_reply_scan_celebrated": celebrated,
+        "first_reply_scan_events_read": read,
+    }
+
+
+def _day_window_scan(now: datetime) -> int:
+    """What the scan read before its cursor: the day's reply events' distinct authors."""
+    from comptoir.conversations.events import EventKind
+    from comptoir.conversations.models import Event
+    from comptoir.teamwork.models import FirstReply
+
+    return len(set(Event.objects.filter(kind=EventKind.REPLY_SENT,
+                                        created_at__gte=now - timedelta(days=1),
+                                        actor_id__isnull=False)
+                   .exclude(actor_id__in=FirstReply.objects.values("user_id"))
+                   .order_by().values_list("actor_id", flat=True).distinct()))
 
 
 def daily_shares(args: argparse.Namespace) -> dict:
@@ -263,6 +381,10 @@ def daily_shares(args: argparse.Namespace) -> dict:
     configures Django for its own database); its progress goes to our stderr."""
     command = [sys.executable, str(Path(__file__).with_name("teamwork_shares.py")),
                "--db", args.db, "--scale", str(args.scale), "--runs", str(args.runs)]
+    if args.shares_pg_url:
+        command += ["--pg-url", args.shares_pg_url]
+    if args.shares_sqlite_path:
+        command += ["--sqlite-path", str(args.shares_sqlite_path)]
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)  # noqa: S603
     shares = json.loads(done.stdout.strip().splitlines()[-1])
     return {k: v for k, v in shares.items() if k.startswith("daily_shares")}

@@ -105,6 +105,7 @@ ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
     "bugs": ("GET", Perm.VIEW, None),
     "bug": ("GET", Perm.VIEW, None),
     "bug_mark_fixed": ("POST", Perm.UPDATE, {"note": "Fixed in 2.4."}),
+    "bug_reopen": ("POST", Perm.MANAGE_TEAMWORK, {"reason": "Back in 2.5."}),
     "bug_follow_up": ("POST", Perm.REPLY, {}),
     "bug_panel": ("GET", Perm.VIEW, None),
     "bug_search": ("GET", Perm.VIEW, None),
@@ -137,10 +138,16 @@ ROUTES: dict[str, tuple[str, Perm | None, dict | None]] = {
     "support_day_learnings": ("POST", Perm.MANAGE_TEAMWORK, {"learnings": "Walked"}),
     "support_day_roster": ("GET", Perm.REPLY, None),
     "support_day_on_call": ("POST", Perm.MANAGE_TEAMWORK, {"on_call": "1"}),
+    "support_day_edit": ("POST", Perm.MANAGE_TEAMWORK, {"edit-day": "2099-03-01",
+                                                        "edit-title": "Walked",
+                                                        "edit-whole_company": "on"}),
+    "support_day_cancel": ("POST", Perm.MANAGE_TEAMWORK, {"cancel-reason": "Walked"}),
+    "teamwork_on_call": ("GET", Perm.REPLY, None),
 }
 # Mounted third-party URL trees with their own checks: allauth (login pages are public),
 # Django's admin (is_staff), set_language (public by design), and the API (walked apart).
-# Signed webhooks (hooks/) answer by their signature, not a login: tests/bugs/test_webhook.py.
+# Signed webhooks (hooks/: github, gitlab, jira) answer by their signature, not a login:
+# tests/bugs/test_webhook.py and tests/bugs/test_tracker_hooks.py.
 OTHER_TREES = ("accounts/", "admin/", "i18n/", "api/", "hooks/")
 
 
@@ -233,7 +240,8 @@ def support_day_args(user) -> dict[str, list]:
     day = support_days.schedule(user, day=date(2099, 3, 1), title="Walk", whole_company=True)
     return {name: [day.pk] for name in ("support_day", "support_day_ux",
                                         "support_day_learnings", "support_day_roster",
-                                        "support_day_on_call")}
+                                        "support_day_on_call", "support_day_edit",
+                                        "support_day_cancel")}
 
 
 def bugs_args(user, conversation) -> dict[str, list]:
@@ -243,6 +251,7 @@ def bugs_args(user, conversation) -> dict[str, list]:
     bugs.mark_fixed(fixed, user)
     late, _new = bugs.link(conversation, fixed, user)  # linked after the fix: not told yet
     return {"bug": [bug.pk], "bug_mark_fixed": [bug.pk], "bug_follow_up": [late.pk],
+            "bug_reopen": [fixed.pk],
             "bug_panel": [conversation.pk], "bug_search": [conversation.pk],
             "bug_link": [conversation.pk], "bug_unlink": [conversation.pk, bug.pk]}
 

@@ -16,7 +16,13 @@ from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import Event, Macro
 from comptoir.routing.models import Leave, WorkingHours
 from comptoir.teamwork import services, support_days, tasks
-from comptoir.teamwork.models import FirstReply, SupportDay, ToneNote, UxProblem
+from comptoir.teamwork.models import (
+    FirstReply,
+    FirstReplyScan,
+    SupportDay,
+    ToneNote,
+    UxProblem,
+)
 
 from ..factories import make_conversation, make_team, make_user
 from .helpers import DAY, WEDNESDAY
@@ -90,6 +96,21 @@ def test_a_lead_schedules_a_day_for_chosen_teams_and_sees_who_is_on_leave(client
     assert "Dora" not in page and "Olive" not in page
     listing = client.get(reverse("support_days")).content.decode()
     assert "Engineering answers" in listing
+
+
+def test_a_double_clicked_schedule_button_makes_one_day(client, wednesday_morning):
+    login(client, make_user(Role.LEAD))
+    fields = {"day": DAY.isoformat(), "title": "Advocacy Day", "whole_company": "on"}
+
+    first = client.post(reverse("support_day_create"), fields)
+    second = client.post(reverse("support_day_create"), fields)
+
+    day = SupportDay.objects.get()
+    assert first["Location"] == second["Location"] == reverse("support_day", args=[day.pk])
+    assert day.changes.count() == 1
+    wednesday_morning.shift(timedelta(minutes=5))  # much later: a second day on purpose
+    client.post(reverse("support_day_create"), fields)
+    assert SupportDay.objects.count() == 2
 
 
 def test_the_whole_company_takes_part(client):
@@ -277,14 +298,22 @@ def test_a_first_ever_reply_is_celebrated_once(published, django_capture_on_comm
     assert payload["url"] == reverse("conversation", args=[conversation.pk])
 
 
-def test_the_scan_costs_one_query_when_nobody_new_replied(django_assert_num_queries):
+def test_the_scan_reads_only_replies_after_its_cursor(django_assert_num_queries):
     newcomer = person()
     conversations.reply(make_conversation(), newcomer, "My first answer!")
     support_days.celebrate_first_replies()
     conversations.reply(make_conversation(), newcomer, "And another.")
+    support_days.celebrate_first_replies()
+    last = Event.objects.filter(kind=EventKind.REPLY_SENT).latest("pk").pk
 
-    with django_assert_num_queries(1):
+    with time_machine.travel(WEDNESDAY + timedelta(minutes=10), tick=False), \
+            django_assert_num_queries(4) as captured:  # savepoint, cursor, events, release
         assert support_days.celebrate_first_replies() == []
+
+    assert FirstReplyScan.objects.get().last_event_id == last
+    events_query = next(q["sql"] for q in captured.captured_queries
+                        if "reply.sent" in q["sql"] or "conversations_event" in q["sql"])
+    assert f"> {last}" in events_query
 
 
 def test_the_support_day_page_shows_the_first_replies(client, published):

@@ -6,6 +6,7 @@ from .models import (
     Share,
     ShareSettings,
     SupportDay,
+    SupportDayChange,
     ToneNote,
     UxProblem,
 )
@@ -26,15 +27,30 @@ class ShareAdmin(admin.ModelAdmin):
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(admin.ModelAdmin):
-    list_display = ("conversation", "asked_by", "advocate", "created_at")
+    list_display = ("conversation", "asked_by", "advocate", "team", "created_at",
+                    "handed_over_at")
     raw_id_fields = ("conversation", "asked_by", "advocate")
+
+
+class SupportDayChangeInline(admin.TabularInline):
+    """The day's history: read only (it is appended by the services)."""
+
+    model = SupportDayChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "actor", "data", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SupportDay)
 class SupportDayAdmin(admin.ModelAdmin):
-    list_display = ("day", "title", "whole_company", "created_by")
+    list_display = ("day", "title", "whole_company", "status", "created_by")
+    list_filter = ("status",)
     search_fields = ("title", "learnings")
-    raw_id_fields = ("created_by",)
+    raw_id_fields = ("created_by", "cancelled_by")
+    inlines = [SupportDayChangeInline]
 
 
 @admin.register(ToneNote)

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from comptoir.accounts.models import Team
 
@@ -28,6 +29,20 @@ class SupportDayForm(forms.Form):
                                            widget=forms.CheckboxSelectMultiple)
     notes = forms.CharField(label=_("Notes for participants"), required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
+    window_start = forms.TimeField(
+        label=pgettext_lazy("start of a time window", "From"), required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("Optional: the same local hours for everyone, each in their own time "
+                    "zone. Empty: their whole working day."))
+    window_end = forms.TimeField(label=pgettext_lazy("end of a time window", "Until"),
+                                 required=False,
+                                 widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class CancelSupportDayForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it cancelled?"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Participants receive it by email."))
 
 
 class OnCallForm(forms.Form):

@@ -117,6 +117,16 @@ class HelpRequest(models.Model):
                                  verbose_name=_("advocate"))
     key = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("queued for team"),
+        help_text=_("Nobody was on call: the request waits for the next advocate on call "
+                    "(of this team first)."),
+    )
+    handed_over_at = models.DateTimeField(
+        _("handed over"), null=True, blank=True,
+        help_text=_("When a queued request was passed to the advocate who came on call."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -125,7 +135,9 @@ class HelpRequest(models.Model):
         constraints = [models.UniqueConstraint(fields=["asked_by", "key"],
                                                name="help_request_once")]
         indexes = [models.Index(fields=["conversation", "-created_at"],
-                                name="help_conv_time")]
+                                name="help_conv_time"),
+                   models.Index(fields=["created_at"], name="help_queued",
+                                condition=models.Q(advocate__isnull=True))]
 
     def __str__(self) -> str:
         return f"#{self.conversation_id} by {self.asked_by_id}"
@@ -146,6 +158,11 @@ class PickLock(models.Model):
 
 
 # --- support days ----------------------------------------------------------------------------
+
+
+class SupportDayStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class SupportDay(models.Model):
@@ -173,6 +190,21 @@ class SupportDay(models.Model):
         help_text=_("What the day taught: written by the lead at the end, searchable."),
     )
     learnings_updated_at = models.DateTimeField(_("learnings updated"), null=True, blank=True)
+    window_start = models.TimeField(
+        _("from"), null=True, blank=True,
+        help_text=_("Each participant's local time; empty: their whole working day."),
+    )
+    window_end = models.TimeField(
+        _("until"), null=True, blank=True,
+        help_text=_("Each participant's local time; empty: their whole working day."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=SupportDayStatus.choices,
+                              default=SupportDayStatus.SCHEDULED)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("cancelled by"))
+    cancel_reason = models.TextField(_("why cancelled"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("scheduled by"))
@@ -186,6 +218,38 @@ class SupportDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.title}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == SupportDayStatus.CANCELLED
+
+
+class SupportDayChange(models.Model):
+    """One thing that happened to a support day (scheduled, changed, cancelled), appended
+    and never edited: the day's history. ``data`` holds what changed as
+    ``{"fields": {name: [before, after]}}``, or the reason of a cancellation."""
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CHANGED = "changed", _("Changed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    support_day = models.ForeignKey(SupportDay, on_delete=models.CASCADE,
+                                    related_name="changes", verbose_name=_("support day"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("by"))
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("support day change")
+        verbose_name_plural = _("support day changes")
+
+    def __str__(self) -> str:
+        return f"{self.support_day_id} {self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class OnCallChange(models.Model):
@@ -289,3 +353,19 @@ class FirstReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.replied_at:%Y-%m-%d}"
+
+
+class FirstReplyScan(models.Model):
+    """One row: where the first-reply scan stopped (the highest ``reply.sent`` event id it
+    has read), so each run reads only what came after it. Updated in the transaction that
+    records the first replies it found."""
+
+    last_event_id = models.BigIntegerField(_("last event read"), default=0)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("first-reply scan")
+        verbose_name_plural = _("first-reply scan")
+
+    def __str__(self) -> str:
+        return str(self.last_event_id)

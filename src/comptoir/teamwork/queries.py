@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from comptoir.accounts.models import Team, User
 from comptoir.conversations.events import EventKind
@@ -19,6 +20,11 @@ from comptoir.reports.shapes import Chart
 from .models import Share
 
 COVERAGE_DAYS = 14
+
+
+def offered_label() -> str:
+    """"Offered" as in daily shares (a survey "offered" is another word in some languages)."""
+    return pgettext("conversations offered in daily shares", "Offered")
 
 
 def zone_of(user: User) -> zoneinfo.ZoneInfo:
@@ -65,6 +71,54 @@ def my_share(user: User, day: date | None = None) -> MyShare:
                   .annotate(answered=_answered_by_them())
                   .order_by("offered_at", "pk"))
     return MyShare(day, shares, sum(1 for share in shares if share.answered))
+
+
+PROGRESS_WEEKS = 4
+
+
+@dataclass
+class ProgressDay:
+    day: date
+    offered: int  # shares still standing, or answered by the person before withdrawn
+    answered: int  # answered by the person since it was offered
+
+
+@dataclass
+class MyProgress:
+    start: date
+    end: date
+    days: list[ProgressDay]  # every day of the period, oldest first (zeros included)
+    chart: Chart
+
+    @property
+    def offered(self) -> int:
+        return sum(day.offered for day in self.days)
+
+    @property
+    def answered(self) -> int:
+        return sum(day.answered for day in self.days)
+
+
+def my_progress(user: User, end: date | None = None, weeks: int = PROGRESS_WEEKS
+                ) -> MyProgress:
+    """``user``'s own shares day by day over the last ``weeks`` weeks to ``end`` (their local
+    today): offered and answered by them. Their own only; for them alone. One query."""
+    end = end or local_today(user)
+    start = end - timedelta(days=7 * weeks - 1)
+    rows = (Share.objects.filter(user=user, day__range=(start, end)).order_by()
+            .annotate(mine=_answered_by_them()).values("day")
+            .annotate(offered=Count("pk", filter=Q(dropped_at__isnull=True) | Q(mine=True)),
+                      answered=Count("pk", filter=Q(mine=True))))
+    found = {row["day"]: (row["offered"], row["answered"]) for row in rows}
+    days = [ProgressDay(start + timedelta(days=n), *found.get(start + timedelta(days=n), (0, 0)))
+            for n in range((end - start).days + 1)]
+    chart = Chart("my-progress", _("Your shares, day by day"), "bar",
+                  [day.day.isoformat() for day in days],
+                  [{"label": _("Answered by you"), "type": "bar",
+                    "data": [day.answered for day in days]},
+                   {"label": offered_label(), "type": "line",
+                    "data": [day.offered for day in days]}], {})
+    return MyProgress(start, end, days, chart)
 
 
 @dataclass
@@ -114,7 +168,7 @@ def coverage(end: date, days: int = COVERAGE_DAYS) -> Coverage:
     datasets = [{"label": team.team, "type": "bar",
                  "data": [per_day.get((team.team, day), (0, 0))[1] for day in labels]}
                 for team in teams]
-    offered_line = {"label": _("Offered"), "type": "line", "stack": "offered",
+    offered_line = {"label": offered_label(), "type": "line", "stack": "offered",
                     "data": [sum(per_day.get((t.team, day), (0, 0))[0] for t in teams)
                              for day in labels]}
     chart = Chart("coverage", _("Shares taken up by team, with shares offered"), "bar",

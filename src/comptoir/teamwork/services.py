@@ -35,7 +35,6 @@ from comptoir.conversations.models import (
     Status,
     Tag,
 )
-from comptoir.routing import fetch as routing_fetch
 from comptoir.routing import rules as routing_rules
 from comptoir.routing.models import Leave, Skill
 from comptoir.sla.models import OPEN_CLOCK_STATES, ClockState, SlaClock
@@ -332,41 +331,57 @@ def _replies_since_offered(day: date) -> dict[int, set[int]]:
 # --- ask an advocate -------------------------------------------------------------------------
 
 
-def on_call(now: datetime, conversation: Conversation, *, exclude: int | None = None
-            ) -> list[int]:
-    """The advocates (and leads) on shift now and not on leave, best first: during a
-    support day, those on its on-call roster for this hour (even off shift, when the lead
-    put them on call); then those who speak the conversation's language, then its team's,
-    then whoever was asked least recently."""
-    from .support_days import on_call_now
-
-    roster = routing_fetch.load_roster(now, everyone=True)
-    day_on_call = on_call_now(now)
-    here = [agent for agent in roster.agents.values()
-            if agent.id != exclude and (roster.absence(agent) is None or (
-                agent.id in day_on_call and roster.absence(agent) != routing_rules.Rule.LEAVE))]
-    if not here:
+def rank_on_call(ids: list[int], conversation: Conversation, *,
+                 exclude: int | None = None) -> list[int]:
+    """Order the advocates ``ids`` (on call now) for ``conversation``, best first: those who
+    speak its language, then its team's, then whoever was asked least recently. Three
+    queries."""
+    ids = [pk for pk in ids if pk != exclude]
+    if not ids:
         return []
+    languages = {pk: set(spoken if isinstance(spoken, list) else ()) | {language}
+                 for pk, spoken, language in User.objects.filter(pk__in=ids).values_list(
+                     "pk", "spoken_languages", "language")}
+    teams: dict[int, set[int]] = {}
+    for user_id, team_id in User.teams.through.objects.filter(user_id__in=ids).values_list(
+            "user_id", "team_id"):
+        teams.setdefault(user_id, set()).add(team_id)
     latest: dict[int, float] = {}
-    for advocate_id, at in (HelpRequest.objects.filter(advocate_id__in=[a.id for a in here])
+    for advocate_id, at in (HelpRequest.objects.filter(advocate_id__in=ids)
                             .order_by().values_list("advocate_id", "created_at")):
         latest[advocate_id] = max(latest.get(advocate_id, 0.0), at.timestamp())
     language = conversation.language
     any_language = language in routing_rules.ANY_LANGUAGE
 
-    def key(agent):
-        speaks = any_language or language in agent.languages
-        in_team = conversation.team_id is not None and conversation.team_id in agent.team_ids
-        return (agent.id not in day_on_call, not speaks, not in_team,
-                latest.get(agent.id, 0.0), agent.id)
+    def key(pk: int):
+        speaks = any_language or language in languages.get(pk, ())
+        in_team = conversation.team_id is not None and conversation.team_id in teams.get(
+            pk, ())
+        return (not speaks, not in_team, latest.get(pk, 0.0), pk)
 
-    return [agent.id for agent in sorted(here, key=key)]
+    return sorted((pk for pk in ids if pk in languages), key=key)
+
+
+def on_call(now: datetime, conversation: Conversation, *, exclude: int | None = None
+            ) -> list[int]:
+    """The advocates (and leads) on call now, best first for ``conversation``: on shift
+    and not on leave, or on a running support day's roster for this hour (see
+    ``on_call.ahead``, the "On call" page), ranked by :func:`rank_on_call`."""
+    from . import on_call as on_call_hours
+
+    return rank_on_call(on_call_hours.at(now), conversation, exclude=exclude)
 
 
 @dataclass
 class AskResult:
     request: HelpRequest
     pinged: bool  # False: a double-click or a repeat (nobody pinged again)
+    #: with nobody on call: when somebody next is, and who (None: nobody in 24 hours)
+    next_on_call: tuple[datetime, list] | None = None
+
+    @property
+    def queued(self) -> bool:
+        return self.request.advocate_id is None and self.request.handed_over_at is None
 
 
 def ask_advocate(conversation: Conversation, user: User, key: str, *,
@@ -375,8 +390,12 @@ def ask_advocate(conversation: Conversation, user: User, key: str, *,
     ``HelpRequest`` and an ``advocate.asked`` event in one transaction, then (on commit)
     pings the advocate's open pages live. The same ``key`` (a double-click), or the same
     person asking again about the same conversation within two minutes, pings nobody and
-    returns the first request. With nobody on call the request and event are still kept
-    (``advocate`` is None) so that the history shows it."""
+    returns the first request. With nobody on call the request is queued for the
+    conversation's team (``advocate`` None, ``team`` set) and the event still written;
+    ``on_call.hand_over_queued`` (every minute) pings the first advocate who comes on call,
+    and the result says when that should be."""
+    from . import on_call as on_call_hours
+
     key = (key or "").strip()
     if not key or len(key) > 64:
         raise ShareError(_("The form expired: reload the page and ask again."))
@@ -390,25 +409,33 @@ def ask_advocate(conversation: Conversation, user: User, key: str, *,
             created_at__gte=now - ASK_AGAIN_AFTER).first()
     if existing is not None:
         return AskResult(existing, False)
-    ranked = on_call(now, conversation, exclude=user.pk)
+    ranked = rank_on_call(on_call_hours.at(now), conversation, exclude=user.pk)
     advocate = User.objects.filter(pk=ranked[0]).first() if ranked else None
+    team_id = conversation.team_id if advocate is None else None
     try:
         with transaction.atomic():
             request = HelpRequest.objects.create(conversation=conversation, asked_by=user,
-                                                 advocate=advocate, key=key, created_at=now)
+                                                 advocate=advocate, key=key, created_at=now,
+                                                 team_id=team_id)
             Event.objects.create(
-                conversation=conversation, kind=EventKind.ADVOCATE_ASKED, actor=user,
-                created_at=now,
+                conversation=conversation, person_id=conversation.person_id,
+                kind=EventKind.ADVOCATE_ASKED, actor=user, created_at=now,
                 data={"advocate_id": advocate.pk if advocate else None,
                       "advocate": advocate.display_name if advocate else "",
-                      "request_id": request.pk})
+                      "request_id": request.pk, "queued": advocate is None,
+                      "team_id": team_id})
     except IntegrityError:  # the same key, submitted twice at once
         return AskResult(HelpRequest.objects.get(asked_by=user, key=key), False)
     if advocate is not None:
         payload = _ping(conversation, user, advocate)
         transaction.on_commit(lambda: realtime.publish(
             "advocate.asked", payload, group=realtime.user_group(advocate.pk)))
-    return AskResult(request, True)
+        return AskResult(request, True)
+    later = on_call_hours.ahead(now).next_on_call()  # only when nobody is on call now
+    if later is not None:
+        later = (later[0], [entry for entry in later[1] if entry.id != user.pk])
+        later = later if later[1] else None
+    return AskResult(request, True, later)
 
 
 def _ping(conversation: Conversation, user: User, advocate: User) -> dict:

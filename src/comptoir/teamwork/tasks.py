@@ -17,3 +17,12 @@ def celebrate_first_replies() -> int:
     from . import support_days
 
     return len(support_days.celebrate_first_replies())
+
+
+@shared_task(name="teamwork.hand_over_asks", acks_late=True)
+def hand_over_asks() -> int:
+    """Pass asks made while nobody was on call to the advocate who came on call (beat:
+    every minute). Idempotent: each ask is handed over once."""
+    from . import on_call
+
+    return on_call.hand_over_queued()

@@ -18,9 +18,10 @@ from comptoir.accounts.permissions import Perm, requires
 from comptoir.conversations.access import access_conversation
 from comptoir.routing.models import Leave
 
-from . import queries, services, support_days
+from . import on_call, queries, services, support_days
 from .forms import (
     AskForm,
+    CancelSupportDayForm,
     LearningsForm,
     OnCallForm,
     ShareSettingsForm,
@@ -50,7 +51,13 @@ def _share_context(request: HttpRequest) -> dict:
 def today(request: HttpRequest) -> HttpResponse:
     context = _share_context(request)
     context["form"] = ShareSettingsForm(initial={"daily_count": context["daily_count"]})
+    context.update(_progress_context(request))
     return render(request, "teamwork/today.html", context)
+
+
+def _progress_context(request: HttpRequest) -> dict:
+    progress = queries.my_progress(request.user)
+    return {"progress": progress, "charts": {progress.chart.name: progress.chart.as_json()}}
 
 
 @requires(Perm.REPLY)
@@ -67,6 +74,7 @@ def share_settings(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = _share_context(request)
         context["form"] = form
+        context.update(_progress_context(request))
         return render(request, "teamwork/today.html", context, status=400)
     services.set_daily_count(request.user, form.cleaned_data["daily_count"])
     flash.success(request, _("Saved. Your share changes at the next picking."))
@@ -114,14 +122,45 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     if not result.pinged:
         notice = _("Already asked: the advocate on call has been pinged.")
     elif advocate is None:
-        notice = _("No advocate is on call right now. Your request is in the history; "
-                   "leave a note and someone will pick it up.")
+        notice = _queued_notice(request, result)
     else:
         notice = _("%(name)s, on call now, has been pinged.") % {"name": advocate.display_name}
     if is_htmx(request):
         return _render_ask(request, conversation, notice=notice)
     flash.info(request, notice)
     return redirect(reverse("conversation", args=[conversation.pk]) + "#ask-advocate")
+
+
+def _queued_notice(request: HttpRequest, result: services.AskResult) -> str:
+    """Nobody was on call: say so, where the request waits, and when someone comes."""
+    team = result.request.team
+    where = (_("Nobody is on call right now. Your request is queued for the %(team)s team.")
+             % {"team": team.name} if team is not None else
+             _("Nobody is on call right now. Your request is queued for the support team."))
+    if result.next_on_call is None:
+        return where + " " + _("Nobody is on call in the next 24 hours either: leave a note "
+                               "on the conversation, the team queue will pick it up.")
+    at, people = result.next_on_call
+    local = timezone.localtime(at, queries.zone_of(request.user))
+    return where + " " + _(
+        "%(names)s comes on call at %(time)s (your time) and will be pinged then.") % {
+        "names": ", ".join(entry.name for entry in people[:3]),
+        "time": local.strftime("%H:%M")}
+
+
+@requires(Perm.REPLY)
+@require_GET
+def on_call_page(request: HttpRequest) -> HttpResponse:
+    """Who is on call now and in the next 24 hours, in the viewer's time and UTC."""
+    viewer_zone = queries.zone_of(request.user)
+    hours = on_call.ahead()
+    return render(request, "teamwork/on_call.html", {
+        "hours": hours, "viewer_zone": str(viewer_zone),
+        "rows": [(row, row.start.astimezone(viewer_zone)) for row in hours.hours],
+        "now_local": hours.now.astimezone(viewer_zone),
+        "next": None if hours.current else hours.next_on_call(),
+        "queued": list(on_call.queued(hours.now)[:50]),
+    })
 
 
 # --- support days ----------------------------------------------------------------------------
@@ -159,7 +198,8 @@ def support_day_create(request: HttpRequest) -> HttpResponse:
             support_day = support_days.schedule(
                 request.user, day=data["day"], title=data["title"],
                 whole_company=data["whole_company"], teams=data["teams"],
-                notes=data["notes"], today=queries.local_today(request.user))
+                notes=data["notes"], window_start=data["window_start"],
+                window_end=data["window_end"], today=queries.local_today(request.user))
         except support_days.SupportDayError as exc:
             form.add_error(None, str(exc))
         else:
@@ -175,9 +215,23 @@ def support_day_create(request: HttpRequest) -> HttpResponse:
                   status=400)
 
 
+def _edit_initial(support_day: SupportDay) -> dict:
+    return {"day": support_day.day, "title": support_day.title,
+            "whole_company": support_day.whole_company,
+            "teams": list(support_day.teams.all()), "notes": support_day.notes,
+            "window_start": support_day.window_start, "window_end": support_day.window_end}
+
+
 def _day_context(request: HttpRequest, support_day: SupportDay, **forms) -> dict:
     now = timezone.now()
+    started = support_days.has_started(support_day, now)
     return {
+        "started": started,
+        "editable": not started and not support_day.cancelled,
+        "edit_form": forms.get("edit_form") or SupportDayForm(
+            initial=_edit_initial(support_day), prefix="edit"),
+        "cancel_form": forms.get("cancel_form") or CancelSupportDayForm(prefix="cancel"),
+        "history": support_days.history(support_day),
         "d": support_day, "teams": list(support_day.teams.all()),
         "participants": list(support_days.participants(support_day)),
         "warnings": support_days.leave_warnings(support_day),
@@ -226,6 +280,59 @@ def support_day_learnings(request: HttpRequest, pk: int) -> HttpResponse:
     support_days.record_learnings(day, request.user, form.cleaned_data["learnings"])
     flash.success(request, _("Learnings saved."))
     return redirect(reverse("support_day", args=[day.pk]) + "#learnings")
+
+
+@requires(Perm.MANAGE_TEAMWORK)
+@require_POST
+def support_day_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    day = _day(pk)
+    form = SupportDayForm(request.POST, prefix="edit")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = support_days.edit(
+                day, request.user, day=data["day"], title=data["title"],
+                whole_company=data["whole_company"], teams=data["teams"], notes=data["notes"],
+                window_start=data["window_start"], window_end=data["window_end"],
+                today=queries.local_today(request.user))
+        except support_days.SupportDayError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not result.changed:
+                flash.info(request, _("Nothing changed."))
+            else:
+                flash.success(request, _("Support day changed."))
+                if result.roster_changes_dropped:
+                    flash.warning(request, ngettext(
+                        "%(count)s change to the on-call roster no longer fits the day and "
+                        "was removed.",
+                        "%(count)s changes to the on-call roster no longer fit the day and "
+                        "were removed.", result.roster_changes_dropped)
+                        % {"count": result.roster_changes_dropped})
+            return redirect("support_day", day.pk)
+    return render(request, "teamwork/support_day.html",
+                  _day_context(request, day, edit_form=form), status=400)
+
+
+@requires(Perm.MANAGE_TEAMWORK)
+@require_POST
+def support_day_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    day = _day(pk)
+    form = CancelSupportDayForm(request.POST, prefix="cancel")
+    if form.is_valid():
+        try:
+            result = support_days.cancel(day, request.user, form.cleaned_data["reason"])
+        except support_days.SupportDayError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if result.cancelled:
+                flash.success(request, _("Support day cancelled. Participants are told by "
+                                         "email; its on-call roster is freed."))
+            else:
+                flash.info(request, _("This support day was already cancelled."))
+            return redirect("support_day", day.pk)
+    return render(request, "teamwork/support_day.html",
+                  _day_context(request, day, cancel_form=form), status=400)
 
 
 def _roster_context(request: HttpRequest, support_day: SupportDay, form=None) -> dict:
