@@ -30,12 +30,13 @@ demo: install
 	$(BIN)/comptoir run --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the browser tests (Playwright never downloads a browser here), and
-# CJK fonts so the Japanese screenshots show text, not boxes.
+# CJK and emoji fonts so the screenshots show Japanese text and reactions, not boxes.
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=ja 2>/dev/null | grep -q .; then \
-	  echo "Installing Debian's chromium and CJK fonts for the browser tests..."; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=ja 2>/dev/null | grep -q . \
+	    || ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
+	  echo "Installing Debian's chromium, CJK and emoji fonts for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium fonts-noto-cjk >/dev/null; fi
+	    chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; fi
 
 # Debian's Dovecot for the IMAP tests, which start private instances of it on free ports;
 # the system-wide service the package may start at install is stopped (no test uses it).

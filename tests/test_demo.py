@@ -1,15 +1,19 @@
 import re
 import time
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.utils import timezone
 
 from comptoir import demo
 from comptoir.accounts.models import Role, Team, User
+from comptoir.bugs import services as bugs_services
+from comptoir.bugs.models import Bug, BugLink
 from comptoir.conversations import services
 from comptoir.conversations.events import EventKind
 from comptoir.conversations.models import (
@@ -22,13 +26,23 @@ from comptoir.conversations.models import (
     Status,
     Tag,
 )
+from comptoir.demo import teamwork as teamwork_demo
+from comptoir.pairing import services as pairing_services
+from comptoir.pairing.models import Pairing, PairingRecord
+from comptoir.pairing.models import Reaction as PairingReaction
 from comptoir.people.models import Identity, IdentityKind, Organisation, Person, Proof
+from comptoir.quality import queries as quality_queries
+from comptoir.quality import services as quality_services
+from comptoir.quality.models import Assignment, CalibrationSession, Dispute, Review, Scorecard
+from comptoir.teamwork import support_days
+from comptoir.teamwork.models import Share, SupportDay, ToneNote, UxProblem
 
 from .factories import make_conversation, make_user
 
 pytestmark = pytest.mark.django_db
 
 SMALL = 0.02  # 40 customers, 100 conversations: every property, in well under a second
+POOL = 20  # and the good first replies waiting for today's shares (at least 20)
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 MODELS = (User, Team, Organisation, Person, Identity, Conversation, Message, Event, Reaction,
           Tag, Macro, Conversation.tags.through, User.teams.through)
@@ -146,7 +160,7 @@ def test_conversation_fields_agree_with_their_messages(loaded):
             assert conversation.assignee_id is not None
         if conversation.channel not in ("chat", "social"):
             assert conversation.subject
-    assert seen == 100
+    assert seen == 100 + POOL
 
 
 def test_events_replay_to_the_conversations_state(loaded):
@@ -305,6 +319,7 @@ def test_reset_deletes_the_demo_and_nothing_else():
     assert counts()["Person"] == before["Person"] + 40
     demo.unload()
     assert counts() == before
+    assert not any(model.objects.exists() for model in TEAMWORK_MODELS)
     assert Conversation.objects.get(pk=outsider.pk).messages.get().body_text == "Not a demo"
     assert Macro.objects.get(name="Refund policy", language="en").body == "Ours"
     assert not demo.is_loaded()
@@ -357,8 +372,122 @@ def test_the_full_demo_loads_in_under_a_minute():
     started = time.monotonic()
     summary = demo.load()
     elapsed = time.monotonic() - started
-    assert summary.counts["conversations"] == 5000
+    assert summary.counts["conversations"] == 5000 + summary.counts["good first replies"]
     assert summary.counts["people"] == 2000
     assert summary.counts["organisations"] == 300
     assert summary.counts["messages"] > 15000
     assert elapsed < 60, f"took {elapsed:.1f} s"
+
+
+# --- the whole team at work (issue 7) ----------------------------------------------------------
+
+TEAMWORK_MODELS = (Share, SupportDay, UxProblem, ToneNote, Pairing, PairingRecord, Bug, BugLink,
+                   Scorecard, Assignment, Review, CalibrationSession, Dispute)
+
+
+@pytest.fixture
+def on_a_tuesday():
+    """Shares depend on each person's working day: load the demo on a Tuesday morning."""
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=True):
+        yield
+
+
+def test_everyone_has_todays_share_of_good_first_replies(on_a_tuesday):
+    demo.load(scale=SMALL)
+    standing = Share.objects.filter(dropped_at__isnull=True).select_related("user",
+                                                                             "conversation")
+    assert standing.exists()
+    engineers = {s.user.username for s in standing if s.user.role == Role.TEAMMATE}
+    assert len(engineers) >= 3  # not only support: engineers and designers answer too
+    per_person = Counter(s.user.username for s in standing)
+    assert per_person["grace"] <= 3 and per_person["tom"] <= 2
+    assert max(per_person.values()) <= 5
+    assert len({s.conversation_id for s in standing}) == standing.count()  # one person each
+    for share in standing:
+        conversation = share.conversation
+        assert conversation.status == Status.NEW and conversation.assignee_id is None
+        assert conversation.language in share.user.spoken_languages
+        assert conversation.tags.filter(name="good-first-reply").exists()
+        assert conversation.plan in ("free", "paid")
+
+
+def test_support_days_past_and_upcoming(loaded):
+    past, upcoming = (SupportDay.objects.get(title=teamwork_demo.PAST_DAY),
+                      SupportDay.objects.get(title=teamwork_demo.NEXT_DAY))
+    today = timezone.now().date()
+    assert past.day < today < upcoming.day
+    assert past.whole_company and "Instagram" in past.learnings
+    outcome = support_days.outcomes(past)
+    assert outcome.replies > 0 and outcome.customers > 0
+    assert [p.title for p in outcome.ux_problems]
+    assert all(p.conversation_id for p in outcome.ux_problems)
+    assert set(upcoming.teams.values_list("slug", flat=True)) == {"support-emea",
+                                                                  "product-engineering"}
+    added = {a.name for hour in support_days.roster(upcoming) for a in hour.advocates
+             if a.added}
+    assert added == {"Rafael Costa", "Charlotte Nguyen"}
+    assert set(ToneNote.objects.values_list("language", flat=True)) == set(demo.LANGUAGES)
+
+
+def test_customer_engineering_days_have_their_records(loaded):
+    held = Pairing.objects.filter(day__lt=timezone.now().date()).select_related(
+        "record", "engineer", "advocate")
+    assert held.count() == 3
+    for pairing in held:
+        record = pairing.record
+        assert record.learnings and record.bugs_found and record.ux_issues
+        assert record.written_at.date() == pairing.day
+        assert pairing.engineer.role == Role.TEAMMATE
+        assert pairing.advocate.teams.filter(is_support=True).exists()
+        assert pairing_services.may_manage(pairing.engineer, pairing)
+    assert Bug.objects.filter(pairing_records__isnull=False).exists()
+    reactions = PairingReaction.objects.filter(
+        content_type=ContentType.objects.get_for_model(PairingRecord))
+    assert reactions.count() >= 3
+    upcoming = Pairing.objects.get(day__gt=timezone.now().date())
+    assert upcoming.engineer.username == "max" and upcoming.tag == "api"
+    assert not PairingRecord.objects.filter(pairing=upcoming).exists()
+
+
+def test_bugs_reach_every_customer_exactly_once(loaded):
+    fixed = Bug.objects.get(status="fixed")
+    assert fixed.fix_note == teamwork_demo.FIX_NOTE
+    links = list(fixed.links.select_related("follow_up_message", "conversation"))
+    assert len(links) >= 2
+    for link in links:
+        assert link.followed_up_at is not None
+        message = link.follow_up_message
+        assert message.conversation_id == link.conversation_id
+        assert message.kind == MessageKind.REPLY
+        replies = link.conversation.messages.filter(kind=MessageKind.REPLY,
+                                                    created_at__gte=fixed.fixed_at)
+        assert list(replies) == [message]  # one follow-up, no more
+        assert Event.objects.filter(conversation_id=link.conversation_id,
+                                    kind=EventKind.BUG_FOLLOWED_UP).count() == 1
+    for bug in Bug.objects.filter(status="open"):
+        assert bug.links.count() >= 2
+        assert not bug.links.filter(followed_up_at__isnull=False).exists()
+    # a second run of the follow-ups sends nothing
+    assert bugs_services.send_follow_ups(fixed.pk) == 0
+
+
+def test_quality_review_has_a_week_of_work(loaded):
+    scorecard = Scorecard.objects.get(name=teamwork_demo.SCORECARD)
+    categories = list(scorecard.categories.order_by("position"))
+    assert {c.scale for c in categories} == {2, 3, 4, 5}
+    assert any(c.critical for c in categories)
+    week = quality_services.week_start(timezone.now().date())
+    assignments = Assignment.objects.filter(week=week)
+    assert assignments.exists()
+    for assignment in assignments:
+        assert assignment.reviewee_id != assignment.reviewer_id
+    reviews = Review.objects.filter(calibration__isnull=True)
+    assert 0 < reviews.count() < assignments.count() + 1
+    assert reviews.filter(score__isnull=False).exists()
+    assert quality_queries.best_answers()
+    revealed = CalibrationSession.objects.get(revealed_at__isnull=False)
+    assert revealed.reviews.count() == revealed.reviewers.count() == 3
+    assert CalibrationSession.objects.filter(revealed_at__isnull=True).exists()
+    dispute = Dispute.objects.get()
+    assert dispute.review.reviewees.filter(pk=dispute.opened_by_id).exists()
+    assert dispute.opened_by_id != dispute.review.reviewer_id

@@ -66,6 +66,7 @@ from comptoir.sla.models import Calendar as SlaCalendar
 from comptoir.sla.models import CoveragePlan
 from comptoir.surveys import demo as surveys_demo
 
+from . import teamwork as teamwork_demo
 from .texts import (
     ENGINEER_NOTES,
     GENERIC_NOTES,
@@ -84,6 +85,8 @@ PERSONAL_DOMAINS = ("mail.example.com", "inbox.example.net", "post.example.org")
 DAYS = 90
 FULL_SIZE = {"organisations": 300, "people": 2000, "conversations": 5000}
 LANGUAGES = ("en", "fr", "de", "es", "ja")
+POOL_SIZE = 90  # good first replies waiting for the daily shares, at full scale
+POOL_TOPICS = ("feature", "scheduling")  # questions a non-specialist can answer
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -405,7 +408,9 @@ def unload() -> dict[str, int]:
             count(Organisation.objects.filter(pk__in=chunk).delete())
         users = _demo_users()
         count(Macro.objects.filter(created_by__in=users, name__in=MACRO_NAMES).delete())
+        teamwork_demo.cleanup(users)
         count(users.delete())
+        teamwork_demo.cleanup_after()
         count(CoveragePlan.objects.filter(name=FOLLOW_THE_SUN).delete())
         for chunk in _chunks(sorted(pools), 500):  # unless a decision kept elsewhere uses it
             count(CandidatePool.objects.filter(pk__in=chunk, decisions__isnull=True).delete())
@@ -506,7 +511,13 @@ class _Generator:
         counts.update(service_levels(self.teams))
         counts["mailboxes"] = self._mailboxes()
         counts.update(routing(self.staff, now=self.now))
+        pool = self._share_pool(customers)  # after routing: the leads kept them for shares
+        for key in ("conversations", "messages", "events", "reactions"):
+            counts[key] += pool.get(key, 0)
+        counts["good first replies"] = pool.get("conversations", 0)
         counts.update(surveys_demo.seed(now=self.now))  # after the threads: their solves
+        # through the services, once the history and routing are there
+        counts.update(teamwork_demo.seed(self.staff, self.teams, now=self.now, rng=self.rng))
         counts.update(users=len(self.staff), teams=len(self.teams),
                       organisations=len(self.organisations), people=len(customers),
                       identities=sum(len(c.identities) for c in customers))
@@ -1021,6 +1032,49 @@ class _Generator:
         return {"conversations": len(conversations), "messages": len(messages),
                 "reactions": len(reactions), "events": len(events),
                 **{f"status {s}": n for s, n in sorted(by_status.items())}}
+
+    def _share_pool(self, customers: list[_Customer]) -> dict[str, int]:
+        """Simple questions of the last few hours that the leads tagged as good first
+        replies and left in their team's queue, for everyone's daily share: forum posts,
+        or emails from customers whose plan has email. Written as the threads are, then
+        their service-level clocks as ``sla.services`` computes them."""
+        rng = self.rng
+        # free and paid plans: premium and enterprise questions are for the advocates
+        writers = [c for c in customers if c.person.plan in (Plan.FREE, Plan.PAID) and (
+            IdentityKind.FORUM in c.identities or c.person.plan not in self.without_email)]
+        by_language: dict[str, list[_Customer]] = defaultdict(list)
+        for customer in writers:
+            by_language[customer.person.language].append(customer)
+        for people in by_language.values():  # each writes once, while there are enough
+            rng.shuffle(people)
+        threads = []
+        for _index in range(max(20, round(POOL_SIZE * self.scale))):
+            lang = self.pick(LANGUAGE_WEIGHTS)
+            people = by_language[lang]
+            customer = people.pop() if len(people) > 1 else rng.choice(people or writers)
+            person = customer.person
+            channel = (Channel.FORUM if IdentityKind.FORUM in customer.identities
+                       else Channel.EMAIL)
+            age = rng.uniform(20 * 60, 3 * HOUR)
+            opening = _Opening(customer, channel, self.now - timedelta(seconds=round(age)),
+                               budget=age - 60)
+            team = self._route(person)
+            lead = self.leads[team]
+            topic = rng.choice(POOL_TOPICS)
+            slots = self._slots(person.language, person.plan, lead.username)
+            subject, opener, _answer = (text.format(**slots) for text in
+                                        TEXTS[person.language].cases[topic][rng.randrange(3)])
+            th = _Thread(self, opening, customer.identities[IDENTITY_FOR_CHANNEL[channel]],
+                         team=self.teams[team])
+            th.conversation.subject = subject[:300]
+            th.inbound(th.customer_text(opener, first=True))
+            th.update(None, team=th.team)
+            th.wait(rng.uniform(60, age / 2))
+            th.add_tags(lead, [*TOPIC_TAGS[topic], "good-first-reply"])
+            threads.append(th)
+        counts = self._save_threads(threads)
+        sla_services.refresh_many([th.conversation.pk for th in threads], now=self.now)
+        return counts
 
     def _macros(self) -> int:
         authors = {"en": "lena", "fr": "camille", "de": "jonas", "es": "ines", "ja": "haruto"}
