@@ -7,6 +7,7 @@ from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from comptoir.sla.calendar import BusinessCalendar
 
@@ -71,7 +72,8 @@ class HoursForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=pgettext_lazy("start of a date range", "From"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Until (included)"),
                               widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

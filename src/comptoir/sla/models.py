@@ -292,7 +292,7 @@ class SlaTarget(models.Model):
         help_text=_("Count only business hours (of the policy's schedule); off: every minute."),
     )
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at % used"), null=True, blank=True, default=80,
+        _("warning threshold (percent of target)"), null=True, blank=True, default=80,
         help_text=_("Warn when this share of the target is used up."),
     )
     warn_before_minutes = models.PositiveIntegerField(
