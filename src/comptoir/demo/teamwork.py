@@ -20,7 +20,7 @@ from comptoir.accounts.models import Team, User
 from comptoir.bugs import services as bugs
 from comptoir.bugs.models import Bug, BugLink
 from comptoir.conversations.events import EventKind
-from comptoir.conversations.models import Conversation, Event, Status
+from comptoir.conversations.models import Conversation, Event, Message, MessageKind, Status
 from comptoir.pairing import services as pairing
 from comptoir.pairing.models import Pairing, PairingRecord
 from comptoir.quality import services as quality
@@ -136,6 +136,21 @@ def _weekday_before(day: date) -> date:
     return day
 
 
+def _busiest_weekday(first: date, last: date) -> date:
+    """The weekday between ``first`` and ``last`` on which the history has both replies
+    and conversations begun (a support day with outcomes to show), the most replies first;
+    the history is spread from "now", so a fixed date could fall on a quiet day."""
+    replies = dict(Message.objects.filter(kind=MessageKind.REPLY, created_at__date__gte=first,
+                                          created_at__date__lte=last)
+                   .values_list("created_at__date").annotate(n=Count("id")).order_by())
+    begun = set(Conversation.objects.filter(created_at__date__gte=first,
+                                            created_at__date__lte=last)
+                .exclude(status=Status.NEW).values_list("created_at__date", flat=True))
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    weekdays = [day for day in days if day.weekday() < 5] or [_weekday_before(last)]
+    return max(weekdays, key=lambda day: (day in begun, replies.get(day, 0), day))
+
+
 def _weekday_after(day: date) -> date:
     while day.weekday() >= 5:
         day += timedelta(days=1)
@@ -204,8 +219,8 @@ def _support_days(staff: dict[str, User], teams: dict[str, Team], *,
     for language, text in TONE_NOTES.items():
         if not ToneNote.objects.filter(language=language).exists():
             support_days.set_tone_note(staff["lena"], language, text)
-    # two weeks ago, the whole company: learnings, UX problems, the bugs it found
-    held_on = _weekday_before(today - timedelta(days=15))
+    # two to five weeks ago, the whole company: learnings, UX problems, the bugs it found
+    held_on = _busiest_weekday(today - timedelta(days=35), today - timedelta(days=15))
     past = support_days.schedule(
         staff["lena"], day=held_on, title=PAST_DAY, whole_company=True,
         notes="Everyone takes their share, advocates on call all day for questions.")
