@@ -40,6 +40,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from _setup import reset_database  # bench/ is on sys.path
+
 REPO = Path(__file__).resolve().parent.parent
 PG_DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench_csat"
 SQLITE_DEFAULT_PATH = REPO / "var" / "bench" / "csat.sqlite3"
@@ -77,29 +79,6 @@ def configure_environment(args: argparse.Namespace, var_dir: str) -> None:
     os.environ["COMPTOIR_DEBUG"] = "0"
     os.environ["COMPTOIR_TASKS_EAGER"] = "1"
     os.environ["COMPTOIR_SMTP_URL"] = ""
-
-
-def reset_database(args: argparse.Namespace) -> None:
-    """Start from an empty database (the bench database only, never the app's)."""
-    if args.db == "postgresql":
-        import psycopg
-        from psycopg import sql
-
-        name = args.pg_url.rsplit("/", 1)[1].split("?")[0]
-        if not name.startswith("comptoir_bench"):
-            raise SystemExit(f"refusing to drop {name!r}: the bench database name must start "
-                             "with 'comptoir_bench'")
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    else:
-        args.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            path = Path(f"{args.sqlite_path}{suffix}")
-            if path.exists():
-                path.unlink()
 
 
 def median_ms(samples: list[float]) -> float:
