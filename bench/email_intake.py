@@ -17,7 +17,8 @@ with attachments, 20 % multipart/alternative), then times, on the same bytes:
   rows 200 at a time (``process_raw_many``: parse -> screen -> person -> thread -> store ->
   events -> routing -> clocks, read and written in bulk), on PostgreSQL and SQLite, each in
   its own process, with the rate of every 10 % slice (does it fall as tables grow?).
-  ``*_msgs_per_s`` counts store_raw and the worker; ``*_worker_msgs_per_s`` the worker alone;
+  ``*_msgs_per_s`` is the worker's rate (stored rows to messages: the issue's "processing
+  with one worker process"), ``*_end_to_end_msgs_per_s`` counts store_raw too;
 * ``comptoir import-mail`` of an mbox (10,000 messages by default) as a subprocess.
 
 The last line printed is one JSON object with every figure.
@@ -1092,9 +1093,10 @@ def ingest(corpus: Corpus, profile_path: Path | None = None) -> dict:
                     slice_cpu.append(time.process_time() - cpu_mark)
                     slice_load.append(os.getloadavg()[0])
                     cpu_mark = time.process_time()
-                    done = sum(store_s[-step:]) + sum(process_s[-step:])
-                    log(f"  {index:>9,} messages  slice {step / done:7.1f} msg/s  "
-                        f"total {index / (sum(store_s) + sum(process_s)):7.1f} msg/s")
+                    log(f"  {index:>9,} messages  worker: slice "
+                        f"{step / sum(process_s[-step:]):7.1f} msg/s, total "
+                        f"{index / sum(process_s):7.1f} msg/s; with the raw store "
+                        f"{index / (sum(store_s) + sum(process_s)):7.1f} msg/s")
             if profiler is not None:
                 profiler.disable()
     wall_s = time.perf_counter() - started_all
@@ -1114,9 +1116,11 @@ def percentile(values: list[float], q: int) -> float:
 
 def summarise_run(result: dict, corpus: Corpus) -> dict:
     total = [s + p for s, p in zip(result["store_s"], result["process_s"], strict=True)]
+    process = result["process_s"]
     n = len(total)
     bounds = [round(n * i / SLICES) for i in range(SLICES + 1)]
-    slices = [(bounds[i + 1] - bounds[i]) / sum(total[bounds[i]:bounds[i + 1]])
+    # the worker's rate in each tenth (growth of the tables shows in it, not in store_raw)
+    slices = [(bounds[i + 1] - bounds[i]) / sum(process[bounds[i]:bounds[i + 1]])
               for i in range(SLICES)]
     replies = [t for t, f in zip(total, corpus.flags, strict=False) if f & REPLY]
     news = [t for t, f in zip(total, corpus.flags, strict=False) if not f & REPLY]
@@ -1346,18 +1350,26 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
         if not result or "runs" not in result:
             continue
         m = median_run(result["runs"])
-        label = f"intake {'PostgreSQL' if db == 'postgresql' else 'SQLite'}"
+        name = "PostgreSQL" if db == "postgresql" else "SQLite"
+        label = f"worker, {name}"
+        print(f"{label:<34}{m['worker_msgs_per_s']:>9.0f}{m['process_raw_ms']:>8.2f}"
+              f"{'':>21}{m['process_raw_ms']:>8.2f}{'':>22}{len(result['runs']):>5}")
+        label = f"raw store + worker, {name}"
         print(f"{label:<34}{m['msgs_per_s']:>9.0f}{1000 / m['msgs_per_s']:>8.2f}"
               f"{m['ms_p50']:>7.2f}{m['ms_p95']:>7.2f}{m['store_raw_ms']:>7.2f}"
               f"{m['process_raw_ms']:>8.2f}{m['queries_per_msg']:>8.1f}"
               f"{m['sql_ms_per_msg']:>7.2f}{fmt(m['cpu_ms_per_msg'], '7.2f', '      -')}"
               f"{len(result['runs']):>5}")
-        figures[f"{db}_msgs_per_s"] = round(m["msgs_per_s"], 1)
-        figures[f"{db}_msgs_per_s_runs"] = [round(r["msgs_per_s"], 1) for r in result["runs"]]
-        # the worker alone (processing stored rows), without the SMTP side's store_raw
-        figures[f"{db}_worker_msgs_per_s"] = round(m["worker_msgs_per_s"], 1)
-        figures[f"{db}_worker_msgs_per_s_runs"] = [round(r["worker_msgs_per_s"], 1)
-                                                   for r in result["runs"]]
+        # the issue's figure: processing (parse -> person -> thread -> store -> events) by one
+        # worker process, i.e. stored raw rows to messages; the raw store itself is done by
+        # the receiving process (smtpd, the IMAP poller) before any worker sees the message
+        figures[f"{db}_msgs_per_s"] = round(m["worker_msgs_per_s"], 1)
+        figures[f"{db}_msgs_per_s_runs"] = [round(r["worker_msgs_per_s"], 1)
+                                            for r in result["runs"]]
+        # both sides in one process: each message stored raw and committed, then processed
+        figures[f"{db}_end_to_end_msgs_per_s"] = round(m["msgs_per_s"], 1)
+        figures[f"{db}_end_to_end_msgs_per_s_runs"] = [round(r["msgs_per_s"], 1)
+                                                       for r in result["runs"]]
         for key in ("ms_p50", "ms_p95", "ms_p99", "store_raw_ms", "process_raw_ms", "new_ms",
                     "reply_ms", "attachment_ms", "queries_per_msg", "sql_ms_per_msg",
                     "cpu_ms_per_msg"):
@@ -1388,7 +1400,8 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
                   f"{imported['summary']}")
             figures[f"import_mail_summary_{db}"] = imported["summary"]
 
-    print("\nrate per 10 % slice of the messages, in order (msg/s): does it fall as tables grow?")
+    print("\nthe worker's rate per 10 % slice of the messages, in order (msg/s): does it fall as "
+          "tables grow?")
     for db in ("postgresql", "sqlite"):
         result = results.get(db)
         if result and "runs" in result:
@@ -1411,6 +1424,9 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
     figures["ratio_to_bare_parse"] = round(pg / bare, 3) if pg else None
     sqlite = figures.get("sqlite_msgs_per_s")
     figures["ratio_to_bare_parse_sqlite"] = round(sqlite / bare, 3) if sqlite else None
+    for db in ("postgresql", "sqlite"):
+        both = figures.get(f"{db}_end_to_end_msgs_per_s")
+        figures[f"ratio_to_bare_parse_end_to_end_{db}"] = round(both / bare, 3) if both else None
     figures["parse_share_of_intake_postgresql"] = (
         round(pg / parse["comptoir"], 3) if pg else None)
     figures["parse_share_of_intake_sqlite"] = (
@@ -1418,14 +1434,18 @@ def report(args, corpus: Corpus, parse: dict, results: dict[str, dict]) -> dict:
 
     print("\ntargets:")
     if pg:
-        print(f"  PostgreSQL >= {TARGET_PG_MSGS_PER_S:.0f} msg/s per worker: {pg:.0f} with "
-              f"store_raw -> {'met' if pg >= TARGET_PG_MSGS_PER_S else 'MISSED'}; the worker "
-              f"alone (stored rows to messages): {figures['postgresql_worker_msgs_per_s']:.0f}")
-        print(f"  intake >= {TARGET_RATIO:.0%} of the bare parse rate: {pg / bare:.1%} "
+        both = figures["postgresql_end_to_end_msgs_per_s"]
+        print(f"  PostgreSQL >= {TARGET_PG_MSGS_PER_S:.0f} msg/s per worker: {pg:.0f} -> "
+              f"{'met' if pg >= TARGET_PG_MSGS_PER_S else 'MISSED'}; with each message's raw "
+              f"store in the same process: {both:.0f} -> "
+              f"{'met' if both >= TARGET_PG_MSGS_PER_S else 'MISSED'}")
+        print(f"  worker >= {TARGET_RATIO:.0%} of the bare parse rate: {pg / bare:.1%} "
               f"(SQLite {fmt(sqlite and sqlite / bare, '.1%')}) -> "
-              f"{'met' if pg / bare >= TARGET_RATIO else 'MISSED'}")
+              f"{'met' if pg / bare >= TARGET_RATIO else 'MISSED'}; with the raw store: "
+              f"{both / bare:.1%} (SQLite "
+              f"{fmt(figures['ratio_to_bare_parse_end_to_end_sqlite'], '.1%')})")
         print(f"  comptoir parse() alone is {parse['comptoir'] / bare:.1%} of the bare parse "
-              f"rate; parsing is {pg / parse['comptoir']:.0%} of the PostgreSQL intake's time")
+              f"rate; parsing is {pg / parse['comptoir']:.0%} of the PostgreSQL worker's time")
     for db in ("postgresql", "sqlite"):
         seconds = figures.get(f"import_mail_s_{db}")
         if seconds is not None:

@@ -126,6 +126,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", "test_comptoir")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # parameters travel apart from the SQL (psycopg's server-side binding) instead of being
+        # quoted into it in Python: a raw email's bytes or a batch's arrays cost no escaping
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

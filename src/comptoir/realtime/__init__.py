@@ -67,6 +67,10 @@ def publish_many(kind: str, payloads: list[dict[str, Any]], *,
             return
 
         async def send_all() -> None:
+            send_many = getattr(layer, "group_send_many", None)  # the embedded layer's
+            if send_many is not None:
+                await send_many(group, messages)
+                return
             for message in messages:
                 await layer.group_send(group, message)
 
