@@ -95,31 +95,61 @@ def test_malformed_message_stays_raw_and_the_others_flow(dovecot):
     assert dovecot.search("INBOX", "SEEN") == uids
 
 
-def test_dropped_connection_resumes_after_the_last_stored_message(dovecot, monkeypatch):
+def test_dropped_connection_resumes_after_the_last_stored_group(dovecot, monkeypatch):
     uids = dovecot.append("INBOX", mail(1), mail(2), mail(3))
     mailbox = imap_mailbox(dovecot.port)
-    process_raw = conversations.process_raw
+    monkeypatch.setattr(imap, "GROUP", 2)
+    process_raw_many = conversations.process_raw_many
 
-    def process_then_server_goes_away(raw_id):
-        message = process_raw(raw_id)
+    def process_then_server_goes_away(raw_ids):
+        results = process_raw_many(raw_ids)
         dovecot.stop()
-        return message
+        return results
 
-    monkeypatch.setattr(conversations, "process_raw", process_then_server_goes_away)
+    monkeypatch.setattr(conversations, "process_raw_many", process_then_server_goes_away)
     summary = imap.poll_mailbox(mailbox)
-    assert summary.fetched == 1 and summary.error
+    assert summary.fetched == 2 and summary.error
     cursor = ImapCursor.objects.get(mailbox=mailbox)
-    assert (cursor.last_uid, cursor.error) == (uids[0], summary.error)
+    assert (cursor.last_uid, cursor.error) == (uids[1], summary.error)
 
-    monkeypatch.setattr(conversations, "process_raw", process_raw)
+    monkeypatch.setattr(conversations, "process_raw_many", process_raw_many)
     assert imap.poll_mailbox(mailbox).error.startswith("ConnectionRefusedError")
     dovecot.start()
-    assert imap.poll_mailbox(mailbox) == imap.PollSummary(fetched=2)
+    assert imap.poll_mailbox(mailbox) == imap.PollSummary(fetched=1)
     assert stored_uids() == uids
     assert Message.objects.count() == 3
     assert ImapCursor.objects.get(mailbox=mailbox).error == ""
-    # the first message was never flagged (the connection died first): the cursor decides
-    assert dovecot.search("INBOX", "SEEN") == uids[1:]
+    # the first group was never flagged (the connection died first): the cursor decides
+    assert dovecot.search("INBOX", "SEEN") == uids[2:]
+
+
+def test_a_backlog_is_read_in_groups_by_count_and_by_size(dovecot, monkeypatch):
+    """A mailbox's backlog flows in groups: one fetch, one commit, one batch, one flag command
+    for each; big messages make smaller groups so that memory stays bounded."""
+    big = build(sender="Big <big@example.com>", subject="Logs", text="log line\n" * 30_000,
+                message_id="<imap-big@example.com>").as_bytes()
+    uids = dovecot.append("INBOX", *(mail(n) for n in range(1, 8)), big, mail(8))
+    mailbox = imap_mailbox(dovecot.port)
+    monkeypatch.setattr(imap, "GROUP", 3)
+    monkeypatch.setattr(imap, "GROUP_BYTES", 100_000)  # less than the big one alone
+    batches, commands = [], []
+    process_raw_many = conversations.process_raw_many
+    monkeypatch.setattr(conversations, "process_raw_many",
+                        lambda ids: batches.append(len(ids)) or process_raw_many(ids))
+    uid_command = imaplib.IMAP4.uid
+    monkeypatch.setattr(imaplib.IMAP4, "uid",
+                        lambda conn, command, *args: commands.append(command) or
+                        uid_command(conn, command, *args))
+
+    assert imap.poll_mailbox(mailbox) == imap.PollSummary(fetched=9)
+    assert batches == [3, 3, 1, 1, 1]  # the big message goes alone, between two small groups
+    assert commands.count("FETCH") == 1 + len(batches)  # the sizes, then one per group
+    assert commands.count("STORE") == len(batches)
+    assert dovecot.search("INBOX", "SEEN") == uids
+    assert stored_uids() == uids
+    [stored] = RawInbound.objects.filter(meta__uid=uids[7]).values_list("payload", flat=True)
+    assert bytes(stored).replace(b"\r\n", b"\n") == big  # whole (the server's line ends)
+    assert Conversation.objects.count() == 9
 
 
 def test_new_uidvalidity_reads_the_folder_again_without_duplicate_messages(dovecot):
@@ -142,16 +172,16 @@ def test_new_uidvalidity_reads_the_folder_again_without_duplicate_messages(dovec
 def test_a_mailbox_being_polled_is_not_polled_again(dovecot, monkeypatch):
     dovecot.append("INBOX", mail(1))
     mailbox = imap_mailbox(dovecot.port)
-    process_raw, nested = conversations.process_raw, []
+    process_raw_many, nested = conversations.process_raw_many, []
 
-    def process_and_poll_again(raw_id):
+    def process_and_poll_again(raw_ids):
         nested.append(imap.poll_mailbox(mailbox))
-        return process_raw(raw_id)
+        return process_raw_many(raw_ids)
 
-    monkeypatch.setattr(conversations, "process_raw", process_and_poll_again)
+    monkeypatch.setattr(conversations, "process_raw_many", process_and_poll_again)
     assert imap.poll_mailbox(mailbox).fetched == 1
     assert nested == [imap.PollSummary(busy=True)]
-    monkeypatch.setattr(conversations, "process_raw", process_raw)
+    monkeypatch.setattr(conversations, "process_raw_many", process_raw_many)
 
     # a lease left by a crashed poller holds until it expires
     ImapCursor.objects.update(polled_at=timezone.now() + timedelta(minutes=1))

@@ -185,6 +185,17 @@ def test_cancelling_keeps_the_record_frees_the_roster_and_tells_participants_onc
         assert support_days.on_call_now(WEDNESDAY) == set()
     with pytest.raises(support_days.SupportDayError):
         support_days.edit(day, lead, day=DAY, title="Back on?", whole_company=True)
+    # nothing more is noted on it: no UX problems, no learnings (its reason says why)
+    assert f'action="/support-days/{day.pk}/ux/"' not in page
+    assert f'action="/support-days/{day.pk}/learnings/"' not in page
+    ux = client.post(reverse("support_day_ux", args=[day.pk]), {"title": "Slow search"})
+    learned = client.post(reverse("support_day_learnings", args=[day.pk]),
+                          {"learnings": "Plan it later."})
+    for refused in (ux, learned):
+        assert refused.status_code == 400
+        assert "A cancelled day cannot be changed." in refused.content.decode()
+    day.refresh_from_db()
+    assert not day.ux_problems.exists() and day.learnings == ""
 
 
 def test_a_cancellation_needs_a_reason_and_only_leads_change_or_cancel(client):

@@ -202,6 +202,15 @@ def test_the_lead_adds_and_removes_advocates_for_an_hour(client):
     assert by_hour[15].gap and [e.name for e in by_hour[15].removed] == ["Nia Brown"]
     assert names(by_hour[16]) == ["Nia Brown"]
     assert refused.status_code == 400 and "Choose an hour of the day" in refused.content.decode()
+    # a refused change keeps what the lead chose, so that only the wrong part needs fixing
+    assert f'<option value="{tokyo.pk}" selected>' in refused.content.decode()
+    engineer = person(Role.TEAMMATE, first_name="Eli")  # answers customers, not an advocate
+    nobody = client.post(change, {"hour": "2026-11-25T12:00:00+00:00", "advocate": engineer.pk,
+                                  "on_call": "1"})
+    assert nobody.status_code == 400 and "Choose an advocate" in nobody.content.decode()
+    assert '<option value="2026-11-25T12:00:00+00:00" selected>' in nobody.content.decode()
+    advocates = re.search(r'<select id="oc-advocate".*?</select>', nobody.content.decode(), re.S)
+    assert " selected" not in advocates.group(0)  # the one chosen is not offered
     page = client.get(reverse("support_day_roster", args=[day.pk])).content.decode()
     assert "5 hours without anyone on call" in page  # 9, 11, 12, 13 and 15
     assert "Kenji Sato (19:00)" in page  # 10:00 UTC in Tokyo

@@ -1,14 +1,20 @@
 """IMAP polling: a mailbox's folder read by UID, each new message stored raw first.
 
+New messages are read in groups (``GROUP`` messages, ``GROUP_BYTES`` at most, from the
+sizes the server announces): one FETCH, one commit of their raw rows, one batch of
+processing (``process_raw_many``), one command to flag or move them. A mailbox with a
+backlog of thousands (the first poll of an old support address) flows at the batch rate;
+a quiet one makes groups of one or two.
+
 The mailbox's ``ImapCursor`` says how far the folder has been read (``uidvalidity`` and
-``last_uid``). Storing a message's raw row and advancing the cursor past its UID commit
-together, so a poll that dies midway resumes right after the last stored message and no
+``last_uid``). Storing a group's raw rows and advancing the cursor past its last UID commit
+together, so a poll that dies midway resumes right after the last stored group and no
 UID is stored twice for one UIDVALIDITY, whatever the server's flags say. A new
 UIDVALIDITY starts over from UID 1: every delivery is stored raw again and ``receive()``
 recognises the messages it already has.
 
 Lock: ``polled_at`` doubles as a lease. A poll claims the cursor with one conditional
-UPDATE (``polled_at`` empty or past -> now + ``LEASE``), renews it with each message and
+UPDATE (``polled_at`` empty or past -> now + ``LEASE``), renews it with each group and
 sets it back to the finishing time at the end; meanwhile another poll of the same mailbox
 finds ``polled_at`` in the future and skips. Every write is fenced by the lease it holds,
 so a poll that outlived its lease stops instead of racing its successor. A plain UPDATE
@@ -18,6 +24,7 @@ crashed poller simply expires.
 
 import imaplib
 import logging
+import re
 import ssl
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,14 +34,18 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from comptoir.conversations import services as conversations
-from comptoir.conversations.models import RawStatus
+from comptoir.conversations.models import RawInbound, RawStatus
 
 from .models import ImapCursor, Mailbox
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 60  # seconds, for every socket operation
-LEASE = timedelta(minutes=5)  # renewed after each message
+LEASE = timedelta(minutes=5)  # renewed after each group of messages
+GROUP = 50  # messages fetched, stored (one commit) and processed (one batch) together
+GROUP_BYTES = 32 * 1024 * 1024  # and at most this much mail in memory at once
+UID_RE = re.compile(rb"\bUID (\d+)", re.IGNORECASE)
+SIZE_RE = re.compile(rb"\bRFC822\.SIZE (\d+)", re.IGNORECASE)
 
 
 @dataclass
@@ -122,25 +133,56 @@ def _poll(conn: imaplib.IMAP4, mailbox: Mailbox, cursor: ImapCursor,
     capabilities = set(_ok(conn.capability())[0].decode().upper().split())
     meta = {"source": "imap", "mailbox": mailbox.address, "folder": cursor.folder,
             "uidvalidity": uidvalidity}
-    for uid in _new_uids(conn, cursor.last_uid):
-        payload = _fetch(conn, uid)
-        if payload is None:  # expunged meanwhile by another client
-            _advance(cursor, uid)
-            continue
+    for group in _groups(conn, _new_uids(conn, cursor.last_uid)):
+        fetched = _fetch_many(conn, group)  # a UID expunged meanwhile by another client: absent
         with transaction.atomic():
-            raw = conversations.store_raw("email", payload, {**meta, "uid": uid})
-            _advance(cursor, uid)
-        message = conversations.process_raw(raw.pk)
-        summary.fetched += 1
-        if message is None:
-            raw.refresh_from_db(fields=["status"])
-            if raw.status == RawStatus.IGNORED:
-                summary.ignored += 1
-            else:
-                summary.failed += 1
-        elif message.raw_id != raw.pk:
-            summary.duplicates += 1
-        _mark_done(conn, uid, done_folder, capabilities)
+            rows = conversations.store_raw_many(
+                "email", [(fetched[uid], {**meta, "uid": uid}) for uid in group if uid in fetched])
+            _advance(cursor, group[-1])
+        results = conversations.process_raw_many([raw.pk for raw in rows])
+        _count(summary, rows, results)
+        if fetched:
+            _mark_done(conn, sorted(fetched), done_folder, capabilities)
+
+
+def _groups(conn: imaplib.IMAP4, uids: list[int]) -> list[list[int]]:
+    """The new UIDs in groups of at most ``GROUP`` messages and ``GROUP_BYTES`` (a message
+    larger than that makes a group of its own), from the sizes the server announces."""
+    if not uids:
+        return []
+    sizes = {}
+    for item in _ok(conn.uid("FETCH", f"{uids[0]}:{uids[-1]}", "(RFC822.SIZE)")):
+        line = item[0] if isinstance(item, tuple) else item
+        uid, size = UID_RE.search(line or b""), SIZE_RE.search(line or b"")
+        if uid and size:
+            sizes[int(uid.group(1))] = int(size.group(1))
+    groups: list[list[int]] = []
+    group: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if group and (len(group) >= GROUP or total + size > GROUP_BYTES):
+            groups.append(group)
+            group, total = [], 0
+        group.append(uid)
+        total += size
+    groups.append(group)
+    return groups
+
+
+def _count(summary: PollSummary, rows: list[RawInbound], results: dict) -> None:
+    summary.fetched += len(rows)
+    statuses = dict(RawInbound.objects.filter(
+        pk__in=[raw.pk for raw in rows if results.get(raw.pk) is None],
+    ).values_list("pk", "status"))
+    for raw in rows:
+        message = results.get(raw.pk)
+        if message is not None:
+            summary.duplicates += message.raw_id != raw.pk
+        elif statuses.get(raw.pk) == RawStatus.IGNORED:
+            summary.ignored += 1
+        elif statuses.get(raw.pk) == RawStatus.FAILED:
+            summary.failed += 1
 
 
 def _new_uids(conn: imaplib.IMAP4, last_uid: int) -> list[int]:
@@ -149,14 +191,32 @@ def _new_uids(conn: imaplib.IMAP4, last_uid: int) -> list[int]:
     return sorted(uid for uid in map(int, found) if uid > last_uid)
 
 
-def _fetch(conn: imaplib.IMAP4, uid: int) -> bytes | None:
-    data = _ok(conn.uid("FETCH", str(uid), "(BODY.PEEK[])"))
-    return next((part[1] for part in data if isinstance(part, tuple)), None)
+def _fetch_many(conn: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
+    """The raw messages of ``uids`` by UID, in one command (``BODY.PEEK``: not flagged)."""
+    data = _ok(conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])"))
+    found: dict[int, bytes] = {}
+    pending: bytes | None = None  # a literal whose UID the server sends after it
+    for item in data:
+        if isinstance(item, tuple):
+            header, payload = item
+            uid = UID_RE.search(header)
+            if uid:
+                found[int(uid.group(1))] = payload
+            else:
+                pending = payload
+        elif pending is not None and item:
+            uid = UID_RE.search(item)
+            if uid:
+                found[int(uid.group(1))] = pending
+            pending = None
+    wanted = set(uids)
+    return {uid: payload for uid, payload in found.items() if uid in wanted}
 
 
-def _mark_done(conn: imaplib.IMAP4, uid: int, folder: str, capabilities: set[str]) -> None:
-    """Flag the message ``\\Seen``, or move it to ``folder`` (MOVE, else COPY and EXPUNGE)."""
-    uid_set = str(uid)
+def _mark_done(conn: imaplib.IMAP4, uids: list[int], folder: str,
+               capabilities: set[str]) -> None:
+    """Flag the messages ``\\Seen``, or move them to ``folder`` (MOVE, else COPY and EXPUNGE)."""
+    uid_set = ",".join(map(str, uids))
     if not folder:
         _ok(conn.uid("STORE", uid_set, "+FLAGS", r"(\Seen)"))
     elif "MOVE" in capabilities:

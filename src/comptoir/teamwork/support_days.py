@@ -577,6 +577,8 @@ def set_tone_note(lead: User, language: str, text: str) -> ToneNote:
 
 def add_ux_problem(support_day: SupportDay, user: User, *, title: str, note: str = "",
                    conversation_id: int | None = None) -> UxProblem:
+    if support_day.cancelled:
+        raise SupportDayError(_("A cancelled day cannot be changed."))
     title = (title or "").strip()
     if not title:
         raise SupportDayError(_("Say what the problem is in a few words."))
@@ -591,6 +593,8 @@ def add_ux_problem(support_day: SupportDay, user: User, *, title: str, note: str
 
 
 def record_learnings(support_day: SupportDay, lead: User, text: str) -> SupportDay:
+    if support_day.cancelled:  # its reason says what there was to say
+        raise SupportDayError(_("A cancelled day cannot be changed."))
     support_day.learnings = (text or "").strip()
     support_day.learnings_updated_at = timezone.now()
     support_day.save(update_fields=["learnings", "learnings_updated_at"])

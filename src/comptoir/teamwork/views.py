@@ -274,12 +274,16 @@ def support_day_ux(request: HttpRequest, pk: int) -> HttpResponse:
 def support_day_learnings(request: HttpRequest, pk: int) -> HttpResponse:
     day = _day(pk)
     form = LearningsForm(request.POST)
-    if not form.is_valid():
-        return render(request, "teamwork/support_day.html",
-                      _day_context(request, day, learnings_form=form), status=400)
-    support_days.record_learnings(day, request.user, form.cleaned_data["learnings"])
-    flash.success(request, _("Learnings saved."))
-    return redirect(reverse("support_day", args=[day.pk]) + "#learnings")
+    if form.is_valid():
+        try:
+            support_days.record_learnings(day, request.user, form.cleaned_data["learnings"])
+        except support_days.SupportDayError as exc:
+            form.add_error(None, str(exc))
+        else:
+            flash.success(request, _("Learnings saved."))
+            return redirect(reverse("support_day", args=[day.pk]) + "#learnings")
+    return render(request, "teamwork/support_day.html",
+                  _day_context(request, day, learnings_form=form), status=400)
 
 
 @requires(Perm.MANAGE_TEAMWORK)
@@ -344,6 +348,9 @@ def _roster_context(request: HttpRequest, support_day: SupportDay, form=None) ->
         "gaps": sum(1 for row in hours if row.gap),
         "advocates": list(support_days.advocates()),
         "form": form or OnCallForm(),
+        # a refused change shows the hour and advocate that were chosen, not the first ones
+        "chosen_hour": form.data.get("hour", "") if form else "",
+        "chosen_advocate": form.data.get("advocate", "") if form else "",
     }
 
 
