@@ -94,28 +94,6 @@ def test_another_database_is_another_deployment(tmp_path, monkeypatch):
     assert async_to_sync(scenario)()["kind"] == "ours"
 
 
-def test_a_batch_from_another_process_arrives_whole_and_in_order(tmp_path, monkeypatch):
-    """A batch of intake announces hundreds of conversations: one write to the file (one
-    transaction, so a reader sees all of them or none), every event delivered in order."""
-    web, worker = two_processes(tmp_path)
-    writes = []
-    append = worker._append
-    monkeypatch.setattr(worker, "_append", lambda rows: (writes.append(len(rows)), append(rows)))
-    events = [{"type": "live.event", "kind": "conversation.changed", "data": {"id": n}}
-              for n in range(700)]  # more than a poll reads at once
-
-    async def scenario():
-        channel = await web.new_channel()
-        await web.group_add(realtime.INBOX_GROUP, channel)
-        await asyncio.sleep(0.3)
-        await worker.group_send_many(realtime.INBOX_GROUP, events)
-        return [await asyncio.wait_for(web.receive(channel), 3) for _ in events]
-
-    assert async_to_sync(scenario)() == events
-    assert writes == [700]
-    assert rows(tmp_path) == 700
-
-
 def test_old_events_are_deleted_so_the_file_stays_small(tmp_path):
     _web, worker = two_processes(tmp_path, retention=0.6)
 

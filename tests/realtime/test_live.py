@@ -3,6 +3,7 @@ Across processes on Redis: ``tests/distributed/test_channels_redis.py``."""
 
 import json
 import logging
+import sqlite3
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -74,6 +75,34 @@ def test_staff_hear_a_change_once_it_is_committed():
     assert data["message_count"] == 2
     assert data["version"] == conversation.version + 1
     assert isinstance(data["last_activity_at"], str)  # went through JSON
+
+
+def test_a_batch_of_changes_reaches_pages_one_event_each_in_one_layer_message(settings):
+    """A batch of intake announces hundreds of conversations: one channel-layer message for
+    them (one row of the embedded file for the other processes), one event each for pages."""
+    changed = [make_conversation(subject=f"Batch {n}") for n in range(3)]
+    cookie = session_cookie(make_user(Role.ADVOCATE))
+
+    def announce_in_a_transaction():
+        with transaction.atomic():
+            services.announce(changed)
+
+    async def scenario():
+        socket = communicator(cookie)
+        assert await socket.connect()
+        await sync_to_async(announce_in_a_transaction)()
+        events = [await socket.receive_json_from(timeout=5) for _ in changed]
+        await socket.disconnect()
+        return events
+
+    events = async_to_sync(scenario)()
+    assert [(e["type"], e["data"]["id"]) for e in events] == [
+        ("conversation.changed", c.pk) for c in changed]
+    with sqlite3.connect(settings.CHANNEL_LAYERS["default"]["CONFIG"]["path"]) as file:
+        rows = [json.loads(message) for (message,) in file.execute(
+            "SELECT message FROM live_event WHERE message LIKE '%live.events%'")]
+    mine = [row for row in rows if {item["id"] for item in row["items"]} & {c.pk for c in changed}]
+    assert len(mine) == 1 and [item["id"] for item in mine[0]["items"]] == [c.pk for c in changed]
 
 
 def test_a_rolled_back_change_is_not_announced():

@@ -56,3 +56,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, event: dict) -> None:
         await self.send_json({"type": event["kind"], "data": event["data"]})
+
+    async def live_events(self, event: dict) -> None:
+        """A batch (``realtime.publish_many``): the page gets each event as if sent alone."""
+        for data in event["items"]:
+            await self.send_json({"type": event["kind"], "data": data})

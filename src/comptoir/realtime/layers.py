@@ -90,18 +90,9 @@ class SQLiteChannelLayer(InMemoryChannelLayer):
     # --- the channel-layer API ---------------------------------------------------------------
 
     async def group_send(self, group: str, message: dict) -> None:
-        await self.group_send_many(group, [message])
-
-    async def group_send_many(self, group: str, messages: list[dict]) -> None:
-        """``group_send`` of each message in order, appended to the file in one transaction
-        (a batch of intake announces hundreds of conversations: one write, not hundreds)."""
-        if not messages:
-            return
-        for message in messages:  # this process's sockets, at once
-            await super().group_send(group, message)
-        namespace, origin, now = database_namespace(), self.origin, time.time()
-        rows = [(namespace, origin, now, group, json.dumps(message)) for message in messages]
-        await asyncio.to_thread(self._append, rows)
+        await super().group_send(group, message)  # this process's sockets, at once
+        row = (database_namespace(), self.origin, time.time(), group, json.dumps(message))
+        await asyncio.to_thread(self._append, row)
 
     async def group_add(self, group: str, channel: str) -> None:
         await super().group_add(group, channel)
@@ -145,23 +136,20 @@ class SQLiteChannelLayer(InMemoryChannelLayer):
         connection.execute("PRAGMA synchronous=NORMAL")
         return connection
 
-    def _append(self, rows: list[tuple]) -> None:
+    def _append(self, row: tuple) -> None:
         try:
-            self._insert(rows)
+            self._insert(row)
         except sqlite3.OperationalError as error:
             if "no such table" not in str(error):
                 raise
             self._ready_pid = 0  # the file was deleted meanwhile: make it again
-            self._insert(rows)
+            self._insert(row)
 
-    def _insert(self, rows: list[tuple]) -> None:
-        now = rows[0][2]
-        with contextlib.closing(self._connect()) as connection, connection:
-            # one transaction (sqlite3's context manager commits it): readers see all or none
-            connection.execute("BEGIN")
-            connection.executemany("INSERT INTO live_event"
-                                   " (namespace, origin, created, grp, message)"
-                                   " VALUES (?, ?, ?, ?, ?)", rows)
+    def _insert(self, row: tuple) -> None:
+        now = row[2]
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("INSERT INTO live_event (namespace, origin, created, grp, message)"
+                               " VALUES (?, ?, ?, ?, ?)", row)
             if now - self._pruned_at > self.retention / 6:
                 self._pruned_at = now
                 connection.execute("DELETE FROM live_event WHERE created < ?",
