@@ -370,12 +370,15 @@ def history_of(conversation: Conversation, rows: Iterable[tuple]) -> metrics.Con
 
 def _events_of(conversation_ids: Sequence[int]) -> dict[int, list[tuple]]:
     found: dict[int, list[tuple]] = defaultdict(list)
-    rows = (Event.objects.filter(conversation_id__in=conversation_ids,
-                                 kind__in=metrics.CLOCK_KINDS)
+    # The kinds are picked here, not in the query: given `kind IN (...)` too, SQLite (which
+    # keeps no statistics) walks the kind index, i.e. every such event of the whole table,
+    # instead of these conversations' few (0.25 ms a message of intake at 200,000 messages).
+    rows = (Event.objects.filter(conversation_id__in=conversation_ids)
             .order_by("conversation_id", "created_at", "pk")
             .values_list("conversation_id", "kind", "actor_id", "data", "created_at"))
-    for conversation_id, *rest in rows:
-        found[conversation_id].append(tuple(rest))
+    for conversation_id, kind, *rest in rows:
+        if kind in metrics.CLOCK_KINDS:
+            found[conversation_id].append((kind, *rest))
     return found
 
 
