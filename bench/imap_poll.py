@@ -9,9 +9,10 @@ The first poll of an old support address meets thousands of messages. A private 
 charsets, 60 % replies, 30 % with attachments), then `imap.poll_mailbox` reads them into a
 fresh database whose mailbox routes and runs clocks (the email benchmark's installation).
 Timed: the whole poll (SEARCH, sizes, FETCH, raw rows committed with the cursor, processing,
-flags), the way it runs (`imap.GROUP` messages a group), and with groups of one, as polls
-read mail before groups existed (one FETCH, one commit, one message processed and one STORE
-at a time). Medians over `--runs`. The last line printed is one JSON object of the figures.
+flags), the way it runs (`imap.GROUP` messages a group), and with groups of one (one FETCH,
+one commit, one batch of one message and one STORE at a time: close to how polls read mail
+before groups, which processed each message with `process_raw`). Medians over `--runs`. The
+last line printed is one JSON object of the figures.
 """
 
 from __future__ import annotations
