@@ -6,11 +6,13 @@ import time
 import urllib.request
 
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from comptoir import realtime
 from comptoir.accounts.models import ApiToken, Role
 
 from ..factories import make_conversation, make_user
@@ -65,10 +67,23 @@ def test_an_event_raised_in_one_process_reaches_a_websocket_on_the_other(cluster
         event = json.loads(socket.recv(timeout=10))
         latency = time.monotonic() - sent
 
+        # a batch of intake's events: one Redis message, each event to the page on its own
+        redis = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                             "CONFIG": {"hosts": [REDIS_URL],
+                                        "prefix": cluster.env["COMPTOIR_CHANNEL_PREFIX"]}}}
+        with override_settings(CHANNEL_LAYERS=redis):
+            channel_layers.backends.clear()
+            try:
+                realtime.publish_many("conversation.changed", [{"id": n} for n in (7, 8, 9)])
+            finally:
+                channel_layers.backends.clear()
+        batch = [json.loads(socket.recv(timeout=10)) for _ in range(3)]
+
     assert event["type"] == "conversation.changed"
     assert event["data"]["id"] == conversation.pk
     assert event["data"]["message_count"] == 2
     assert latency < 5
+    assert batch == [{"type": "conversation.changed", "data": {"id": n}} for n in (7, 8, 9)]
 
 
 def test_nobody_but_signed_in_staff_may_listen(cluster_factory):
