@@ -25,7 +25,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _setup import REPO, configure_environment, reset_database  # bench/ is on sys.path
+
 SCHEMA_VERSION = 5  # bump when the generated data changes shape: --keep then regenerates
 FULL_SIZE = {"postgresql": 1_000_000, "sqlite": 100_000}  # conversations at --scale 1
 PG_DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench_reports"
@@ -108,35 +109,6 @@ def compare_refresh(args: argparse.Namespace) -> dict:
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return {f"compare_{k}": v for k, v in figures.items()
             if k.startswith("refresh_") or k in ("conversations", "events", "scale")}
-
-
-def configure_environment(args: argparse.Namespace) -> None:
-    os.environ.setdefault("COMPTOIR_VAR_DIR", str(REPO / "var"))
-    os.environ["COMPTOIR_DATABASE_URL"] = (
-        args.pg_url if args.db == "postgresql" else f"sqlite:///{args.sqlite_path.resolve()}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
-    os.environ["COMPTOIR_DEBUG"] = "0"
-
-
-def reset_database(args: argparse.Namespace) -> None:
-    """Start from an empty database (the bench database only, never the app's)."""
-    if args.db == "postgresql":
-        import psycopg
-        from psycopg import sql
-
-        name = args.pg_url.rsplit("/", 1)[1].split("?")[0]
-        if not name.startswith("comptoir_bench"):
-            raise SystemExit(f"refusing to drop {name!r}: the name must start with "
-                             "'comptoir_bench'")
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    else:
-        args.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{args.sqlite_path}{suffix}").unlink(missing_ok=True)
 
 
 def read_marker(args: argparse.Namespace) -> dict | None:
